@@ -1,0 +1,54 @@
+# Contactpunt: `make run` starts everything on loopback; `make test` runs every test.
+# Rasa 3.6 runs on Python 3.8-3.10 only: this project pins 3.10 (.python-version, pyproject.toml).
+
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10; do \
+            if $$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+# No usage data leaves this machine.
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help run test train eval compare-pipelines validate system-deps clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.10 is required (Rasa 3.6 supports 3.8-3.10)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip<24.1" "setuptools<70" wheel
+	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip check
+	touch $(STAMP)
+
+system-deps:  ## install Chromium and ChromeDriver for the browser tests (Debian packages)
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "Installing chromium and chromium-driver (apt)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+train: $(STAMP)  ## train the model (skipped by Rasa when data, domain and config are unchanged)
+	$(BIN)/contactpunt check-profile
+	$(BIN)/rasa train --quiet
+
+run: train  ## install, train when needed, start Rasa + actions + web chat on loopback
+	$(BIN)/contactpunt run
+
+test: $(STAMP) system-deps train  ## run every test (pytest: units, rasa data validate, rasa test stories, browser)
+	$(BIN)/pytest
+
+eval: train  ## per-label precision/recall/F1 + confusion matrix on the development set -> docs/
+	$(BIN)/contactpunt eval
+
+compare-pipelines: $(STAMP)  ## train and score each NLU pipeline candidate -> docs/nlu-pipelines.md
+	$(BIN)/contactpunt compare-pipelines
+
+validate: $(STAMP)  ## rasa data validate
+	$(BIN)/rasa data validate --fail-on-warnings
+
+clean:  ## remove the virtualenv, models and test results
+	rm -rf $(VENV) models results .pytest_cache

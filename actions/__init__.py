@@ -1,0 +1,1 @@
+"""Rasa SDK custom actions: what the assistant says from the institution profile, and the handoff."""

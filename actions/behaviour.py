@@ -1,0 +1,83 @@
+"""Reflects the recognised kind of behaviour back with the policy's definition, or asks when unsure."""
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import profile, reply_language
+from bot.labels import BEHAVIOUR_TYPES
+
+#: A behaviour intent counts as a candidate for a clarifying question from this confidence on.
+CANDIDATE_CONFIDENCE = 0.1
+
+
+def reflect(dispatcher: CollectingDispatcher, behaviour: str, language: str) -> List[Dict[Text, Any]]:
+    """Say what it sounds like, in the policy's words, and check that we understood."""
+    described = profile().behaviours[behaviour]
+    dispatcher.utter_message(
+        response="utter_reflect_behaviour",
+        behaviour_name=described.name.get(language),
+        behaviour_definition=described.definition.get(language),
+    )
+    if described.note:
+        dispatcher.utter_message(text=described.note.get(language))
+    dispatcher.utter_message(response="utter_check_understanding")
+    return [SlotSet("behaviour_type", behaviour)]
+
+
+def behaviour_candidates(tracker: Tracker) -> List[str]:
+    """Behaviour intents the classifier considered plausible for the last message, best first."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    return [
+        item["name"]
+        for item in ranking
+        if item.get("name") in BEHAVIOUR_TYPES and item.get("confidence", 0) >= CANDIDATE_CONFIDENCE
+    ]
+
+
+class ActionReflectBehaviour(Action):
+    def name(self) -> Text:
+        return "action_reflect_behaviour"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        intent: Optional[str] = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent not in BEHAVIOUR_TYPES:
+            dispatcher.utter_message(response="utter_ask_what_happened")
+            return []
+        return reflect(dispatcher, intent, reply_language(tracker))
+
+
+class ActionClarifyBehaviour(Action):
+    """When the classifier is unsure: one question between the two likeliest kinds, never a guess.
+
+    The response itself (domain.yml) carries the "something else" button; this adds the two options.
+    """
+
+    def name(self) -> Text:
+        return "action_clarify_behaviour"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        language = reply_language(tracker)
+        candidates = behaviour_candidates(tracker)
+        if len(candidates) >= 2:
+            names = [profile().behaviours[c].name.get(language) for c in candidates[:2]]
+            dispatcher.utter_message(
+                response="utter_clarify_type",
+                option_a=names[0],
+                option_b=names[1],
+                buttons=[
+                    {"title": names[0].capitalize(), "payload": f"/{candidates[0]}"},
+                    {"title": names[1].capitalize(), "payload": f"/{candidates[1]}"},
+                ],
+            )
+            return []
+        if len(candidates) == 1:
+            return reflect(dispatcher, candidates[0], language)
+        dispatcher.utter_message(response="utter_default")
+        return []

@@ -1,0 +1,67 @@
+"""Collects consent and a short summary for a human contact and passes them to the handoff seam."""
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import profile, reply_language, reporter_role
+from handoff.request import HandoffRequest, configured_sink
+
+logger = logging.getLogger(__name__)
+
+
+class ValidateHumanHandoffForm(FormValidationAction):
+    """Without consent the form stops after the consent question; nothing else is asked."""
+
+    def name(self) -> Text:
+        return "validate_human_handoff_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        if tracker.get_slot("handoff_consent") is False:
+            return ["handoff_consent"]
+        return domain_slots
+
+
+class ActionSubmitHandoff(Action):
+    def name(self) -> Text:
+        return "action_submit_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        reset = [SlotSet("handoff_consent", None), SlotSet("handoff_summary", None)]
+        if not tracker.get_slot("handoff_consent"):
+            dispatcher.utter_message(response="utter_handoff_declined")
+            return reset
+        language = reply_language(tracker)
+        institution = profile()
+        request = HandoffRequest(
+            conversation_id=tracker.sender_id,
+            institution=institution.id,
+            language=language,
+            behaviour_type=tracker.get_slot("behaviour_type"),
+            role=reporter_role(tracker),
+            summary=tracker.get_slot("handoff_summary") or "",
+        )
+        try:
+            sink = configured_sink()
+            case_code = sink.submit(request) if sink else None
+        except Exception as error:  # the reporter must hear the truth, never a stack trace
+            logger.error("Handoff failed (%s); reporter told to contact a person directly.", type(error).__name__)
+            case_code = None
+        if case_code:
+            dispatcher.utter_message(response="utter_handoff_sent", case_code=case_code)
+        else:
+            dispatcher.utter_message(response="utter_handoff_not_connected")
+            dispatcher.utter_message(text=institution.direct_contact.get(language))
+        return reset

@@ -1,0 +1,1 @@
+"""Everything that runs the Contactpunt assistant: NLU components, profiles, web chat and CLI."""

@@ -1,0 +1,63 @@
+"""Classifies messages with the trained Rasa model into the DESIGN.md `classify` contract."""
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Optional, Union
+
+from bot.labels import type_label
+
+MODEL_DIR = Path("models")
+FALLBACK_INTENT = "nlu_fallback"
+SAFEGUARDING_FLAGS = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
+
+Result = Dict[str, Union[str, float, bool, None]]
+
+
+class ModelNotFound(FileNotFoundError):
+    """No trained model: the message tells the user how to make one."""
+
+
+def latest_model(directory: Path = MODEL_DIR) -> Path:
+    models = sorted(directory.glob("*.tar.gz"), key=os.path.getmtime)
+    if not models:
+        raise ModelNotFound(f"No trained model in {directory}/. Train one first: make train")
+    return models[-1]
+
+
+def quiet_rasa_logging() -> None:
+    """Rasa and TensorFlow are chatty on stderr; keep warnings and errors only."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    for name in ("rasa", "tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class Classifier:
+    """Loads a model once and classifies texts exactly as the live assistant's NLU does."""
+
+    def __init__(self, model_path: Optional[Path] = None) -> None:
+        quiet_rasa_logging()
+        from rasa.core.agent import Agent
+
+        self.model_path = model_path or latest_model()
+        self._agent = Agent.load(str(self.model_path))
+        self._loop = asyncio.new_event_loop()
+
+    def classify(self, text: str) -> Result:
+        parsed = self._loop.run_until_complete(self._agent.parse_message(text))
+        return to_result(parsed)
+
+    def classify_all(self, texts: Iterable[str]) -> Iterator[Result]:
+        for text in texts:
+            yield self.classify(text)
+
+
+def to_result(parsed: Dict) -> Result:
+    """Top intent other than the fallback marker -> label and its confidence."""
+    ranking: List[Dict] = [i for i in parsed.get("intent_ranking") or [] if i["name"] != FALLBACK_INTENT]
+    top = ranking[0] if ranking else parsed.get("intent") or {"name": "", "confidence": 0.0}
+    result: Result = {"type": type_label(top["name"]), "confidence": round(float(top["confidence"]), 4)}
+    # Safeguarding flags come with the safeguarding component; until then they are unknown.
+    result.update({flag: None for flag in SAFEGUARDING_FLAGS})
+    return result

@@ -1,0 +1,175 @@
+"""The `contactpunt` command: run the assistant, classify messages, evaluate, check profiles."""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+from bot.classifier import ModelNotFound
+from bot.evaluation import DatasetError
+from bot.institution_profile import PROFILE_DIR, ProfileError, load_profile
+
+DOCS = Path("docs")
+PIPELINES = Path("eval/pipelines")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.launcher import run_all
+
+    return run_all(web_port=args.port, open_browser=not args.no_browser)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from bot.classifier import Classifier
+
+    classifier = Classifier(Path(args.model) if args.model else None)
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            text = json.loads(line)["text"]
+            if not isinstance(text, str):
+                raise TypeError
+        except (json.JSONDecodeError, KeyError, TypeError):
+            print(f'line {number}: expected a JSON object like {{"text": "..."}}', file=sys.stderr)
+            print(json.dumps({"error": "invalid input line", "line": number}), flush=True)
+            continue
+        print(json.dumps(classifier.classify(text), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _progress(total: int, description: str) -> Callable:
+    from tqdm import tqdm
+
+    def wrap(results):
+        return tqdm(results, total=total, desc=description, unit="msg", file=sys.stderr)
+
+    return wrap
+
+
+def _evaluate_model(model: Optional[Path], dev: Path, description: str):
+    from bot.classifier import Classifier
+    from bot.evaluation import evaluate_types, load_jsonl
+
+    records = load_jsonl(dev, required=("text", "type"))
+    classifier = Classifier(model)
+    progress = _progress(len(records), description)
+    return evaluate_types(records, lambda texts: progress(classifier.classify_all(texts))), classifier
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluation import format_report
+
+    dev = Path(args.dev)
+    scores, classifier = _evaluate_model(Path(args.model) if args.model else None, dev, "dev set")
+    report = format_report(scores, f"Behaviour types on the development set ({dev})")
+    print(report)
+    DOCS.mkdir(exist_ok=True)
+    header = (
+        "# NLU evaluation\n\nWritten by `make eval` (`contactpunt eval`). The development set is "
+        "described in eval/README.md; it is never used for training (tests/test_eval_sets.py checks).\n"
+        f"Model: `{classifier.model_path.name}`.\n\n"
+    )
+    (DOCS / "evaluation.md").write_text(header + report, encoding="utf-8")
+    (DOCS / "evaluation.json").write_text(json.dumps(scores.as_dict(), indent=2), encoding="utf-8")
+    print(f"Written to {DOCS / 'evaluation.md'} and {DOCS / 'evaluation.json'}")
+    return 0
+
+
+def cmd_compare_pipelines(args: argparse.Namespace) -> int:
+    from bot.classifier import Classifier
+
+    rows: List[Dict] = []
+    configs = sorted(PIPELINES.glob("*.yml"))
+    for config in configs:
+        out = Path(args.out) / config.stem
+        print(f"== {config.stem}: training NLU", file=sys.stderr)
+        started = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", "data/nlu",
+             "--out", str(out), "--fixed-model-name", config.stem],
+            check=True,
+        )
+        train_seconds = time.monotonic() - started
+        scores, classifier = _evaluate_model(out / f"{config.stem}.tar.gz", Path(args.dev), config.stem)
+        started = time.monotonic()
+        for text in ("hij blijft me appen en staat elke dag bij de bushalte",) * 50:
+            classifier.classify(text)
+        latency_ms = (time.monotonic() - started) / 50 * 1000
+        rows.append({"pipeline": config.stem, "macro_f1": scores.macro_f1, "accuracy": scores.accuracy,
+                     "train_seconds": train_seconds, "parse_ms": latency_ms})
+    lines = [
+        "# NLU pipeline comparison",
+        "",
+        "Written by `make compare-pipelines`: each candidate in eval/pipelines/ is trained on data/nlu/",
+        "and scored on the development set eval/dev_types.jsonl (never trained on). Machine: 2 CPU cores.",
+        "",
+        "| pipeline | macro-F1 | accuracy | train (s) | parse (ms/msg) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(f"| {row['pipeline']} | {row['macro_f1']:.3f} | {row['accuracy']:.3f} "
+                     f"| {row['train_seconds']:.0f} | {row['parse_ms']:.1f} |")
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "nlu-pipelines.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_check_profile(args: argparse.Namespace) -> int:
+    names = args.names or sorted(path.stem for path in PROFILE_DIR.glob("*.yml"))
+    for name in names:
+        profile = load_profile(name)
+        print(f"{profile.id}: OK ({profile.name}; roles: {', '.join(profile.routes)})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="contactpunt", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start Rasa, the action server and the local web chat on loopback")
+    run.add_argument("--port", type=int, default=8080, help="port of the local web chat (default 8080)")
+    run.add_argument("--no-browser", action="store_true", help="do not try to open a browser")
+    run.set_defaults(func=cmd_run)
+
+    classify = sub.add_parser(
+        "classify", help='read {"text": ...} JSON lines on stdin, write one classification per line'
+    )
+    classify.add_argument("--model", help="model archive (default: newest in models/)")
+    classify.set_defaults(func=cmd_classify)
+
+    evaluate = sub.add_parser("eval", help="score the model on the development set; writes docs/evaluation.md")
+    evaluate.add_argument("--model", help="model archive (default: newest in models/)")
+    evaluate.add_argument("--dev", default="eval/dev_types.jsonl", help="labelled JSON lines")
+    evaluate.set_defaults(func=cmd_eval)
+
+    compare = sub.add_parser(
+        "compare-pipelines", help="train each eval/pipelines/*.yml and score it; writes docs/nlu-pipelines.md"
+    )
+    compare.add_argument("--dev", default="eval/dev_types.jsonl", help="labelled JSON lines")
+    compare.add_argument("--out", default="results/pipelines", help="where the candidate models go")
+    compare.set_defaults(func=cmd_compare_pipelines)
+
+    check = sub.add_parser("check-profile", help="validate institution profiles (default: all)")
+    check.add_argument("names", nargs="*", help="profile ids or YAML paths")
+    check.set_defaults(func=cmd_check_profile)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ModelNotFound, ProfileError, DatasetError, FileNotFoundError) as error:
+        print(f"contactpunt: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

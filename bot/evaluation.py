@@ -1,0 +1,115 @@
+"""Scores the classifier on the held-out development set: per-label P/R/F1 and a confusion matrix."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Sequence
+
+from bot.labels import TYPE_LABELS
+
+DEV_TYPES = Path("eval/dev_types.jsonl")
+
+
+class DatasetError(ValueError):
+    """A line of an evaluation file is not a valid record; the message says which."""
+
+
+def load_jsonl(path: Path, required: Sequence[str]) -> List[Dict]:
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DatasetError(f"{path}:{number}: not JSON ({error.msg})") from None
+        missing = [key for key in required if key not in record]
+        if missing:
+            raise DatasetError(f"{path}:{number}: missing {', '.join(missing)}")
+        records.append(record)
+    return records
+
+
+@dataclass
+class TypeScores:
+    labels: List[str]
+    precision: Dict[str, float]
+    recall: Dict[str, float]
+    f1: Dict[str, float]
+    support: Dict[str, int]
+    macro_f1: float
+    accuracy: float
+    confusion: List[List[int]]  # rows: true label, columns: predicted label
+
+    def as_dict(self) -> Dict:
+        return self.__dict__.copy()
+
+
+def score_types(truth: Sequence[str], predicted: Sequence[str]) -> TypeScores:
+    labels = list(TYPE_LABELS)
+    index = {label: i for i, label in enumerate(labels)}
+    confusion = [[0] * len(labels) for _ in labels]
+    for t, p in zip(truth, predicted):
+        confusion[index[t]][index[p]] += 1
+    precision, recall, f1, support = {}, {}, {}, {}
+    for i, label in enumerate(labels):
+        true_positive = confusion[i][i]
+        predicted_count = sum(row[i] for row in confusion)
+        actual_count = sum(confusion[i])
+        precision[label] = true_positive / predicted_count if predicted_count else 0.0
+        recall[label] = true_positive / actual_count if actual_count else 0.0
+        both = precision[label] + recall[label]
+        f1[label] = 2 * precision[label] * recall[label] / both if both else 0.0
+        support[label] = actual_count
+    correct = sum(confusion[i][i] for i in range(len(labels)))
+    return TypeScores(
+        labels=labels,
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        support=support,
+        macro_f1=sum(f1.values()) / len(labels),
+        accuracy=correct / max(1, len(truth)),
+        confusion=confusion,
+    )
+
+
+def evaluate_types(records: List[Dict], classify: Callable[[Iterable[str]], Iterable[Dict]]) -> TypeScores:
+    predictions = [result["type"] for result in classify(record["text"] for record in records)]
+    return score_types([record["type"] for record in records], predictions)
+
+
+_SHORT = {
+    "seksuele_intimidatie": "seks",
+    "agressie_geweld": "agr",
+    "pesten": "pest",
+    "discriminatie": "disc",
+    "stalking": "stalk",
+    "mensenhandel": "mens",
+    "radicalisering": "rad",
+    "integriteit": "integ",
+    "geen": "geen",
+}
+
+
+def format_report(scores: TypeScores, title: str) -> str:
+    """Markdown: one table of per-label scores and one confusion matrix."""
+    lines = [f"## {title}", "", "| label | precision | recall | F1 | n |", "|---|---:|---:|---:|---:|"]
+    for label in scores.labels:
+        lines.append(
+            f"| {label} | {scores.precision[label]:.3f} | {scores.recall[label]:.3f} "
+            f"| {scores.f1[label]:.3f} | {scores.support[label]} |"
+        )
+    lines += [
+        "",
+        f"**macro-F1 {scores.macro_f1:.3f}**, accuracy {scores.accuracy:.3f}, "
+        f"n = {sum(scores.support.values())}",
+        "",
+        "Confusion matrix (rows: true label, columns: predicted):",
+        "",
+        "| true \\ predicted | " + " | ".join(_SHORT[label] for label in scores.labels) + " |",
+        "|---|" + "---:|" * len(scores.labels),
+    ]
+    for label, row in zip(scores.labels, scores.confusion):
+        lines.append(f"| {label} | " + " | ".join(str(count) for count in row) + " |")
+    return "\n".join(lines) + "\n"

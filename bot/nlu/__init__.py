@@ -1,0 +1,1 @@
+"""Custom Rasa NLU graph components (featurizers, tokenizer) used by config.yml."""

@@ -1,0 +1,1 @@
+"""The local web chat: a page on loopback that talks to Rasa's REST channel through a small proxy."""

@@ -1,0 +1,44 @@
+"""The seam between the assistant and the adviser queue: what a handoff carries and who receives it."""
+
+import importlib
+import os
+from dataclasses import dataclass
+from typing import Optional, Protocol
+
+SINK_ENV = "CONTACTPUNT_HANDOFF_SINK"
+
+
+@dataclass(frozen=True)
+class HandoffRequest:
+    """A reporter's consented request for a person. `summary` is the reporter's own text."""
+
+    conversation_id: str
+    institution: str
+    language: str
+    behaviour_type: Optional[str]
+    role: Optional[str]
+    summary: str
+
+
+class HandoffSink(Protocol):
+    """Receives handoff requests; returns the case code the reporter can come back with."""
+
+    def submit(self, request: HandoffRequest) -> str:
+        ...
+
+
+class HandoffSinkError(RuntimeError):
+    """The configured sink could not be loaded."""
+
+
+def configured_sink() -> Optional[HandoffSink]:
+    """The sink named by CONTACTPUNT_HANDOFF_SINK ("package.module:factory"), or None when unset."""
+    target = os.environ.get(SINK_ENV, "").strip()
+    if not target:
+        return None
+    module_name, _, factory_name = target.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), factory_name)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise HandoffSinkError(f"{SINK_ENV}={target!r} cannot be loaded: {error}") from None
+    return factory()

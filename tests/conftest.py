@@ -1,0 +1,78 @@
+"""Shared fixtures: hand-built trackers for actions, the trained model, loopback helpers."""
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_tracker(
+    slots: Optional[Dict[str, Any]] = None,
+    intent: Optional[str] = None,
+    text: str = "",
+    ranking: Optional[List[Dict[str, Any]]] = None,
+    active_loop: Optional[str] = None,
+    sender_id: str = "test-conversation",
+) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {}}
+    latest["intent_ranking"] = ranking or ([latest["intent"]] if intent else [])
+    return Tracker(
+        sender_id=sender_id,
+        slots={"language": "nl", **(slots or {})},
+        latest_message=latest,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(1)
+    raise RuntimeError(f"{url} not up after {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    from bot.classifier import ModelNotFound, latest_model
+
+    try:
+        return latest_model(ROOT / "models")
+    except ModelNotFound:
+        pytest.fail("No trained model: run the tests with `make test`, which trains first.")
+
+
+def service_env(**extra: str) -> Dict[str, str]:
+    env = dict(os.environ, SANIC_HOST="127.0.0.1", SANIC_ACCESS_LOG="False", TF_CPP_MIN_LOG_LEVEL="2",
+               RASA_TELEMETRY_ENABLED="false")
+    env.update(extra)
+    return env
