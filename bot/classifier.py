@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Union
 
@@ -27,10 +28,20 @@ def latest_model(directory: Path = MODEL_DIR) -> Path:
 
 
 def quiet_rasa_logging() -> None:
-    """Rasa and TensorFlow are chatty on stderr; keep warnings and errors only."""
+    """Warnings and errors only, on stderr (stdout carries the JSON lines).
+
+    Outside `rasa run`, Rasa's structlog is unconfigured and prints its debug events, which
+    include the message text (`parse_data_text`). That must never reach a log.
+    """
+    import structlog
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     for name in ("rasa", "tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
 
 
 class Classifier:

@@ -1,5 +1,6 @@
 """`rasa test` on the test stories (tests/test_*.yml); fails on any wrong intent or action prediction."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,3 +21,6 @@ def test_all_test_stories_pass(trained_model, tmp_path):
     failed = out / "failed_test_stories.yml"
     details = failed.read_text() if failed.exists() else ""
     assert result.returncode == 0, details[-6000:] + result.stdout[-3000:] + result.stderr[-3000:]
+    evaluated = re.search(r"Evaluating (\d+) stories", result.stdout + result.stderr)
+    assert evaluated and int(evaluated.group(1)) >= 25, "the test stories were not evaluated"
+    assert "None of the test stories failed" in details

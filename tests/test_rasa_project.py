@@ -73,3 +73,14 @@ def test_classify_without_a_model_says_what_to_do(tmp_path):
     )
     assert result.returncode == 2
     assert "No trained model" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_classify_never_writes_message_text_to_a_log(trained_model):
+    canary = "kanarie-3f9a1c zegt dat hij me elke dag volgt naar huis"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "classify", "--model", str(trained_model)],
+        cwd=ROOT, input=json.dumps({"text": canary}) + "\n", capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "kanarie-3f9a1c" not in result.stderr
+    assert "kanarie-3f9a1c" not in result.stdout  # the output is the classification, not the text

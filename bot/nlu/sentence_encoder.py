@@ -26,12 +26,15 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**DenseFeaturizer.get_default_config(), "batch_size": 64}
+        # `scale` multiplies the unit-length vector (see TfidfFeaturizer for why).
+        return {**DenseFeaturizer.get_default_config(), "batch_size": 64, "scale": 1.0}
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         if int(config.get("batch_size", 0)) < 1:
             raise ValueError("UniversalSentenceEncoderFeaturizer: batch_size must be at least 1")
+        if float(config.get("scale", 0)) <= 0:
+            raise ValueError("UniversalSentenceEncoderFeaturizer: scale must be positive")
 
     @classmethod
     def create(
@@ -58,7 +61,7 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         size = self._config["batch_size"]
         for start in range(0, len(with_text), size):
             batch = with_text[start : start + size]
-            vectors = np.asarray(self._encoder.encode([m.get(TEXT) for m in batch]))
+            vectors = np.asarray(self._encoder.encode([m.get(TEXT) for m in batch])) * self._config["scale"]
             for message, vector in zip(batch, vectors):
                 self.add_features_to_message(
                     sequence=None,
