@@ -10,6 +10,8 @@ from tests.conftest import free_port, service_env, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
+RUN_LOG = ARTIFACTS / "contactpunt-run.log"
+REPORT = "ze maken al weken memes over mij in de klassenapp en niemand praat meer met me"
 pytestmark = pytest.mark.slow
 
 
@@ -19,10 +21,12 @@ def chat_url(trained_model):
     env = service_env(
         CONTACTPUNT_RASA_PORT=str(rasa_port), CONTACTPUNT_ACTIONS_PORT=str(actions_port), CONTACTPUNT_PROFILE="rocmn"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--no-browser", "--port", str(web_port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(RUN_LOG, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "--no-browser", "--port", str(web_port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     try:
         wait_for(f"http://127.0.0.1:{web_port}/api/config", process, seconds=300)
         yield f"http://127.0.0.1:{web_port}/"
@@ -58,12 +62,14 @@ def test_reporter_types_and_sees_the_answer(chat_url, browser):
 
     wait = WebDriverWait(browser, 60)
     browser.get(chat_url)
-    wait.until(lambda d: bot_bubbles(d))
-    welcome = bot_bubbles(browser)[0].lower()
-    assert "anoniem" in welcome and "snel weg" in welcome
+    # Rasa's channels send each paragraph as its own message: wait for the whole welcome.
+    wait.until(lambda d: any("wat is er gebeurd" in text.lower() for text in bot_bubbles(d)))
+    welcome = " ".join(bot_bubbles(browser)).lower()
+    for promise in ("anoniem", "chatbot", "een mens leest alleen mee als jij daarom vraagt", "snel weg", "112"):
+        assert promise in welcome
 
     box = browser.find_element("id", "message")
-    box.send_keys("ze maken al weken memes over mij in de klassenapp en niemand praat meer met me", Keys.ENTER)
+    box.send_keys(REPORT, Keys.ENTER)
     wait.until(lambda d: any("pesten" in text.lower() for text in bot_bubbles(d)))
     choices = wait.until(lambda d: d.find_elements("css selector", "#log .choices button"))
     assert [c.text for c in choices][:2] == ["Ja", "Nee, het is iets anders"]
@@ -72,3 +78,18 @@ def test_reporter_types_and_sees_the_answer(chat_url, browser):
     wait.until(lambda d: any(b.text == "Student" for b in d.find_elements("css selector", "#log .choices button")))
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "webchat-phone.png"))
+
+    # However long the conversation, the quick exit stays on screen.
+    top = browser.execute_script("return document.getElementById('quick-exit').getBoundingClientRect().top")
+    assert 0 <= top < 80
+    browser.find_element("id", "quick-exit").click()
+    wait.until(lambda d: not d.current_url.startswith(chat_url))
+    assert browser.current_url.startswith("https://www.google.nl") or browser.current_url.startswith("chrome-error")
+
+
+def test_logs_of_the_whole_stack_hold_no_message_text(chat_url, browser):
+    """Runs after the conversation above: Rasa, actions and web chat logs never contain what was typed."""
+    log = RUN_LOG.read_text(errors="replace")
+    assert "is running" in log  # the log really is the stack's output
+    for fragment in (REPORT, "memes over mij", "klassenapp"):
+        assert fragment not in log

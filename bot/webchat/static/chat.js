@@ -2,7 +2,9 @@
 // Nothing is stored in the browser; the conversation id lives only in this page's memory.
 (function () {
   "use strict";
-  var english = (navigator.language || "nl").toLowerCase().indexOf("en") === 0;
+  // Dutch is the default; a school page can ask for English with ?lang=en. (The assistant's own
+  // replies follow the language the reporter writes in.)
+  var english = new URLSearchParams(window.location.search).get("lang") === "en";
   var texts = english
     ? { exit: "Quick exit", send: "Send", label: "Your message", placeholder: "Type your message…",
         log: "Conversation", typing: "Typing…", offline: "The assistant cannot be reached. Try again in a moment.",
