@@ -1,0 +1,1 @@
+"""Safeguarding: notices minors, staff perpetrators, mandatory reporting, meldcode signs and acute danger."""

@@ -1,0 +1,84 @@
+"""Finds ages in a message and whose they are: the reporter's, their child's, or someone else's."""
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional
+
+_WORDS = {
+    "tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15, "zestien": 16,
+    "zeventien": 17, "achttien": 18, "negentien": 19, "twintig": 20, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20,
+}
+_NUMBER = r"(\d{1,2}|" + "|".join(_WORDS) + r")"
+_UNIT = r"\s*(?:jaar|jr\b|j\b|jarige?|years?|yrs?\b|yo\b|-year-old|-jarige?)"
+
+_SELF = re.compile(
+    r"\b(?:ik\s+ben|ik\s+word|i'?m|i\s+am|ben\s+pas|ben\s+net)\s+(?:[a-z]+\s+)?(?:[a-z]+\s+)?" + _NUMBER + r"\b"
+    + r"(?!\s*(?:uur|minuten|keer|weken|maanden|dagen|hours|minutes|times|weeks|months|days))"
+)
+_SELF_BRACKET = re.compile(r"\b(?:ik|i|me)\s*\(\s*" + _NUMBER + r"\s*\)")
+_CHILD = re.compile(
+    r"\b(?:dochter|zoon|kind|dochtertje|zoontje|daughter|son|child|kid)\s*(?:van|of|is|\(|,)?\s*" + _NUMBER + r"\b"
+)
+_PERSON = re.compile(
+    r"\b(?:leerling|student|studente|meisje|jongen|meid|kind|girl|boy|pupil|leerlinge)\s*(?:van|of|\(|,)\s*" + _NUMBER + r"\b"
+)
+# Any person with an age in brackets or "van 15" ("een meisje uit mijn klas (16)", "nichtje van 12"),
+# not clock times, amounts or counts.
+_NOT_AN_AGE = r"(?!\s*(?:uur|u\b|euro|minuten|min\b|keer|procent|%|:|tot|times|minutes|hours|dollars|pagina))"
+_BRACKET = re.compile(r"\(\s*" + _NUMBER + r"\s*\)")
+_VAN = re.compile(r"\b(?:van|of)\s+" + _NUMBER + r"\b" + _NOT_AN_AGE)
+_IS = re.compile(r"\b(?:is|was)\s+(?:pas\s+|net\s+|nog\s+|only\s+|just\s+)?" + _NUMBER + r"\b" + _NOT_AN_AGE)
+_OTHER = re.compile(r"\b(?:hij|zij|ze|die\s+man|die\s+vrouw|he|she|him|her)\s+(?:is|was)\s+(?:al\s+)?" + _NUMBER + r"\b")
+_ANY = re.compile(r"\b" + _NUMBER + _UNIT)
+_NEGATED = re.compile(r"\b(?:geen|niet|not|no\s+longer)\s+(?:meer\s+)?" + _NUMBER + r"\b")
+_ALMOST = re.compile(r"\b(?:bijna|almost|nearly)\s+" + _NUMBER + r"\b")
+
+
+@dataclass(frozen=True)
+class Age:
+    years: int
+    whose: str  # "self", "child", "other" or "unknown"
+
+
+def _value(token: str) -> int:
+    return int(token) if token.isdigit() else _WORDS[token]
+
+
+def find_ages(text: str) -> List[Age]:
+    """Ages between 10 and 80 with whose they probably are. "geen 16 meer" is no age at all."""
+    lower = text.lower()
+    negated = {m.start(1) for m in _NEGATED.finditer(lower)}
+    almost = {m.start(1) for m in _ALMOST.finditer(lower)}
+    found = {}
+    patterns = (
+        (_OTHER, "other"), (_SELF, "self"), (_SELF_BRACKET, "self"), (_CHILD, "child"), (_PERSON, "unknown"),
+        (_ANY, "unknown"), (_BRACKET, "unknown"), (_VAN, "unknown"), (_IS, "unknown"),
+    )
+    for pattern, whose in patterns:
+        for match in pattern.finditer(lower):
+            position = match.start(1)
+            if position in negated or position in found:
+                continue
+            years = _value(match.group(1))
+            if position in almost:
+                years -= 1  # "bijna 18" is 17
+            if 10 <= years <= 80:
+                found[position] = Age(years, whose)
+    return [found[position] for position in sorted(found)]
+
+
+def minor_from_ages(ages: List[Age]) -> Optional[bool]:
+    """The reporter's or their child's age decides; otherwise any age under 18 counts (safety first).
+
+    An adult age said of someone else ("hij is 35") says nothing about the person it happens to.
+    """
+    own = [age for age in ages if age.whose in ("self", "child")]
+    if own:
+        return any(age.years < 18 for age in own)
+    if any(age.years < 18 for age in ages):
+        return True
+    if any(age.whose == "unknown" for age in ages):
+        return False
+    return None

@@ -1,0 +1,138 @@
+"""Reads one message for safeguarding signals and says which rule found each one (never the text)."""
+
+from typing import List, Optional
+
+from bot.nlu.dutch_pipeline import dutch_nlp
+from bot.safeguarding.ages import find_ages, minor_from_ages
+from bot.safeguarding.flags import MessageSignals
+from bot.safeguarding.rules import Hit, find_hits
+
+#: Tokens before a trigger in which "niet/geen/not" cancels it ("ik denk niet aan zelfmoord").
+NEGATION_WINDOW = 3
+#: Tokens after a trigger in which "niet" cancels it ("hij slaat me niet").
+NEGATION_AFTER = 2
+#: The classifier's top intent counts as a signal from these confidences on (its probabilities
+#: over 24 intents are flat). A sexual signal only matters together with a minor and a staff
+#: member, so it may be sensitive (0.25, the dialogue's fallback threshold); an exploitation
+#: signal raises meldcode almost on its own, so it must be confident.
+SEXUAL_INTENT_CONFIDENCE = 0.25
+EXPLOITATION_INTENT_CONFIDENCE = 0.5
+
+ACTORS = ("staff", "peer", "company", "family_or_partner")
+
+
+def _negated(hit: Hit, negations: List[Hit]) -> bool:
+    return any(
+        hit.start - NEGATION_WINDOW <= n.start < hit.start or hit.end <= n.start < hit.end + NEGATION_AFTER
+        for n in negations
+    )
+
+
+def _first(hits: List[Hit]) -> Optional[Hit]:
+    return hits[0] if hits else None
+
+
+def analyse(text: str, intent: Optional[str] = None, intent_confidence: float = 0.0) -> MessageSignals:
+    doc = dutch_nlp()(text)
+    hits = find_hits(doc)
+    signals = MessageSignals()
+    reasons = signals.reasons
+
+    def of(category: str) -> List[Hit]:
+        return [hit for hit in hits if hit.category == category]
+
+    negations = of("negation")
+    # The reporter describing themselves ("ik ben docent") and the person who told the reporter
+    # ("een meisje (16) zegt dat ...") are not the one doing it.
+    self_spans = [(h.start, h.end) for h in of("reporter_is_staff")]
+    teller_starts = {position for h in of("teller") for position in (h.start, h.start + 1)}
+
+    def live(category: str) -> List[Hit]:
+        """Hits that are not negated; for people, only those who may be the one doing it."""
+        hits = [hit for hit in of(category) if not _negated(hit, negations)]
+        if category in ACTORS:
+            hits = [
+                hit
+                for hit in hits
+                if hit.start not in teller_starts and not any(start <= hit.start < end for start, end in self_spans)
+            ]
+        return hits
+
+    signals.hypothetical = bool(of("hypothetical"))
+    if signals.hypothetical:
+        reasons.append("hypothetical:" + of("hypothetical")[0].rule)
+    about_a_topic = bool(of("topic"))
+    signals.reporter_is_staff = bool(of("reporter_is_staff"))
+    if signals.reporter_is_staff:
+        reasons.append("reporter_is_staff:" + of("reporter_is_staff")[0].rule)
+
+    # minor: ages first, then a parent about their child, school context, adult context
+    ages = find_ages(text)
+    from_ages = minor_from_ages(ages)
+    if from_ages is not None:
+        signals.minor = from_ages
+        reasons.append(f"minor:{'age_under_18' if from_ages else 'age_18_plus'}")
+    elif live("child_of_reporter"):
+        signals.minor = True
+        reasons.append("minor:" + live("child_of_reporter")[0].rule)
+    elif live("minor_context"):
+        signals.minor = True
+        reasons.append("minor:" + live("minor_context")[0].rule)
+    elif of("adult_context"):
+        signals.minor = False
+        reasons.append("minor_false:" + of("adult_context")[0].rule)
+
+    # staff perpetrator: the first actor mentioned who is not the reporter
+    actors = sorted((hit for category in ACTORS for hit in live(category)), key=lambda hit: hit.start)
+    first_actor = _first(actors)
+    if first_actor is not None and first_actor.category == "staff":
+        signals.staff_perpetrator = True
+        reasons.append("staff:" + first_actor.rule)
+    elif first_actor is not None and not (first_actor.category == "family_or_partner" and live("staff")):
+        signals.staff_perpetrator = False
+        reasons.append("not_staff:" + first_actor.category)
+
+    sexual = live("sexual")
+    if sexual:
+        signals.sexual = True
+        reasons.append("sexual:" + sexual[0].rule)
+    elif intent == "seksuele_intimidatie" and intent_confidence >= SEXUAL_INTENT_CONFIDENCE:
+        signals.sexual = True
+        reasons.append("sexual:classifier")
+
+    at_home = bool(live("family_or_partner"))
+    abuse = live("abuse")
+    violent_at_home = [hit for hit in abuse if hit.rule != "geweld_thuis" or at_home]
+    if violent_at_home:
+        signals.abuse = True
+        reasons.append("abuse:" + violent_at_home[0].rule)
+    elif signals.sexual and at_home and not live("staff"):
+        signals.abuse = True
+        reasons.append("abuse:sexual_by_family")
+
+    if live("exploitation") and about_a_topic:
+        reasons.append("exploitation_ignored:topic")
+    elif live("exploitation"):
+        signals.exploitation = True
+        reasons.append("exploitation:" + live("exploitation")[0].rule)
+    elif intent == "mensenhandel" and intent_confidence >= EXPLOITATION_INTENT_CONFIDENCE:
+        signals.exploitation = True
+        reasons.append("exploitation:classifier")
+
+    danger = live("danger_now") + live("suicidal")
+    if danger and of("joke"):
+        reasons.append("acute_ignored:joke")
+    elif danger and about_a_topic:
+        reasons.append("acute_ignored:topic")
+    elif danger:
+        signals.acute = True
+        reasons.append(f"acute:{danger[0].category}:{danger[0].rule}")
+
+    if signals.hypothetical:
+        # A question about what would happen is not a report: nothing in it is a fact about someone.
+        signals.sexual = signals.abuse = signals.exploitation = signals.acute = False
+        signals.staff_perpetrator = None
+        if not any(age.whose == "self" for age in ages):
+            signals.minor = None
+        signals.reasons = [r for r in reasons if r.startswith(("hypothetical:", "reporter_is_staff:"))]
+    return signals

@@ -1,0 +1,95 @@
+"""The five safeguarding flags of a conversation, built up from each message's signals."""
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Dict, List, Optional, Set
+
+
+@dataclass
+class MessageSignals:
+    """What one message says. None means the message does not decide."""
+
+    minor: Optional[bool] = None
+    staff_perpetrator: Optional[bool] = None
+    sexual: bool = False
+    abuse: bool = False
+    exploitation: bool = False
+    acute: bool = False
+    reporter_is_staff: bool = False
+    hypothetical: bool = False
+    reasons: List[str] = field(default_factory=list)
+
+    def as_dict(self) -> Dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Optional[Dict[str, Any]]) -> "MessageSignals":
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in (data or {}).items() if key in known})
+
+
+#: Key of a message's signals in Rasa's parse data (and so in the tracker's latest_message).
+SIGNALS_KEY = "safeguarding"
+FLAG_NAMES = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
+#: The flags that are answered before anything else, most urgent first.
+URGENT_FLAGS = ("acute", "meldplicht", "meldcode")
+
+
+@dataclass
+class ConversationFlags:
+    """The five DESIGN.md flags, from everything said so far."""
+
+    minor: Optional[bool] = None
+    staff_perpetrator: Optional[bool] = None
+    sexual: bool = False
+    abuse: bool = False
+    exploitation: bool = False
+    acute: bool = False
+    reporter_is_staff: bool = False
+    reasons: List[str] = field(default_factory=list)
+
+    @property
+    def meldplicht(self) -> bool:
+        return bool(self.minor and self.staff_perpetrator and self.sexual)
+
+    @property
+    def meldcode(self) -> bool:
+        return self.abuse or (self.exploitation and self.minor is not False)
+
+    def public(self) -> Dict[str, Optional[bool]]:
+        return {name: getattr(self, name) for name in FLAG_NAMES}
+
+    def as_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Optional[Dict[str, Any]]) -> "ConversationFlags":
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in (data or {}).items() if key in known})
+
+
+def _sticky(current: Optional[bool], new: Optional[bool]) -> Optional[bool]:
+    """True, once said, stays (safety first); False only fills an unknown."""
+    if current is True or new is None:
+        return current
+    if new is True:
+        return True
+    return current if current is not None else new
+
+
+def combine(flags: ConversationFlags, signals: MessageSignals) -> ConversationFlags:
+    reasons: Set[str] = set(flags.reasons)
+    combined = ConversationFlags(
+        minor=_sticky(flags.minor, signals.minor),
+        staff_perpetrator=_sticky(flags.staff_perpetrator, signals.staff_perpetrator),
+        sexual=flags.sexual or signals.sexual,
+        abuse=flags.abuse or signals.abuse,
+        exploitation=flags.exploitation or signals.exploitation,
+        acute=flags.acute or signals.acute,
+        reporter_is_staff=flags.reporter_is_staff or signals.reporter_is_staff,
+        reasons=flags.reasons + [reason for reason in signals.reasons if reason not in reasons],
+    )
+    if combined.meldplicht and "meldplicht:minor+staff+sexual" not in combined.reasons:
+        combined.reasons.append("meldplicht:minor+staff+sexual")
+    if combined.meldcode and not any(r.startswith("meldcode:") for r in combined.reasons):
+        combined.reasons.append("meldcode:" + ("abuse" if combined.abuse else "exploitation"))
+    return combined

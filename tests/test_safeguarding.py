@@ -1,0 +1,102 @@
+"""Safeguarding detection: each flag, the hard negatives, and that reasons never hold message text."""
+
+import pytest
+
+from bot.safeguarding.ages import find_ages, minor_from_ages
+from bot.safeguarding.detector import analyse
+from bot.safeguarding.flags import ConversationFlags, MessageSignals, combine
+
+
+def flags(text, intent=None, confidence=0.0):
+    return combine(ConversationFlags(), analyse(text, intent, confidence))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ik ben 16", True), ("16 jr", True), ("mijn dochter van 15", True), ("I'm 17 and scared", True),
+    ("ik ben bijna 18", True), ("een meisje uit mijn klas (16)", True), ("ik ben 19", False),
+    ("hij is 35 en ik ben 17", True), ("ik ben geen 16 meer", None), ("ik werk van 9 tot 5", None),
+    ("ik heb 3 jaar stage gelopen", None), ("ik ben 25 en een student van 17 appt me", False),
+])
+def test_ages_decide_minor(text, expected):
+    assert minor_from_ages(find_ages(text)) is expected
+
+
+def test_meldplicht_needs_minor_staff_and_sexual():
+    assert flags("ik ben 15 en mijn mentor stuurt me naaktfoto's").meldplicht
+    assert not flags("ik ben 19 en mijn mentor stuurt me naaktfoto's").meldplicht  # adult
+    assert not flags("ik ben 15 en een klasgenoot stuurt me naaktfoto's").meldplicht  # fellow student
+    assert not flags("ik ben 15 en mijn docent scheldt me uit").meldplicht  # not sexual
+    assert not flags("ik ben 16 en de chef op mijn stage zit aan me").meldplicht  # internship company
+
+
+def test_grooming_described_indirectly_counts():
+    result = flags("ik ben 16 en mijn mentor appt me 's nachts dat ik er mooi uitzie en dat niemand het mag weten")
+    assert result.meldplicht and "sexual:grooming" in result.reasons
+
+
+def test_the_one_who_told_is_not_the_perpetrator():
+    result = flags("ik ben docent en een meisje uit mijn klas (16) zegt dat de conciërge haar vroeg om naaktfoto's")
+    assert result.meldplicht and result.reporter_is_staff
+
+
+def test_the_classifier_can_supply_the_sexual_signal():
+    text = "ik ben 16 en mijn docent doet heel raar tegen me als we alleen zijn"
+    assert not flags(text).meldplicht
+    assert flags(text, "seksuele_intimidatie", 0.6).meldplicht
+
+
+@pytest.mark.parametrize("text", [
+    "ik wil er niet meer zijn", "i want to kill myself", "hij staat nu voor de deur", "ik snij mezelf",
+    "mijn vriendin zegt dat ze een einde aan haar leven wil maken", "he has a knife and is waiting outside",
+])
+def test_acute(text):
+    assert flags(text).acute
+
+
+@pytest.mark.parametrize("text", [
+    "ik ga dood van het lachen haha", "deze toets ik wil dood lol", "ik denk niet aan zelfmoord hoor",
+    "stel dat iemand zegt dat hij zelfmoord wil plegen, wat moet ik dan doen?",
+    "we hadden in de les een discussie over zelfmoord in een boek", "this homework is killing me lol",
+])
+def test_not_acute(text):
+    assert not flags(text).acute
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mijn vader slaat me als hij dronken is", True),
+    ("mijn ouders willen dat ik deze zomer trouw met een neef", True),
+    ("ik ben 16 en mijn vriend zegt dat ik met mannen moet afspreken om zijn schuld af te betalen", True),
+    ("ik ben 30 en mijn man slaat me niet, maar hij schreeuwt wel", False),
+    ("de docent had het over loverboys in de les", False),
+    ("een jongen uit mijn klas sloeg me", False),
+])
+def test_meldcode(text, expected):
+    assert flags(text).meldcode is expected
+
+
+def test_hypothetical_questions_are_not_reports():
+    result = flags("wat als een docent een leerling van 15 zoent, moet dat gemeld worden?")
+    assert not result.meldplicht and result.minor is None and result.staff_perpetrator is None
+
+
+def test_flags_build_up_over_the_conversation_and_true_stays_true():
+    state = combine(ConversationFlags(), analyse("mijn mentor zit steeds aan me"))
+    assert not state.meldplicht and state.staff_perpetrator and state.minor is None
+    state = combine(state, analyse("ik ben trouwens 16"))
+    assert state.meldplicht and "meldplicht:minor+staff+sexual" in state.reasons
+    state = combine(state, analyse("ik ben 19"))  # a later adult age does not undo a minor
+    assert state.minor is True
+
+
+def test_reasons_name_rules_never_text():
+    text = "ik ben 15 en mijn mentor (kanarie-91c) zit aan mijn billen"
+    result = flags(text)
+    assert result.reasons and all(":" in reason for reason in result.reasons)
+    assert not any(word in " ".join(result.reasons) for word in ("kanarie", "billen", "mentor", "15"))
+
+
+def test_signals_round_trip_through_the_tracker():
+    signals = analyse("ik ben 15 en mijn vader slaat me")
+    assert MessageSignals.from_dict(signals.as_dict()) == signals
+    state = combine(ConversationFlags(), signals)
+    assert ConversationFlags.from_dict(state.as_dict()) == state
