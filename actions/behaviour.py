@@ -13,9 +13,16 @@ from bot.labels import BEHAVIOUR_TYPES
 CANDIDATE_CONFIDENCE = 0.1
 
 
-def reflect(dispatcher: CollectingDispatcher, behaviour: str, language: str) -> List[Dict[Text, Any]]:
-    """Say what it sounds like, in the policy's words, and check that we understood."""
-    described = profile().behaviours[behaviour]
+def reflect(dispatcher: CollectingDispatcher, behaviour: str, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """Say what it sounds like, in the policy's words, and check that we understood.
+
+    A minor hears once what confidentiality means for them (unless the duty to report applies,
+    which has its own explanation).
+    """
+    language = reply_language(tracker)
+    institution = profile()
+    described = institution.behaviours[behaviour]
+    events: List[Dict[Text, Any]] = [SlotSet("behaviour_type", behaviour)]
     dispatcher.utter_message(
         response="utter_reflect_behaviour",
         behaviour_name=described.name.get(language),
@@ -23,8 +30,12 @@ def reflect(dispatcher: CollectingDispatcher, behaviour: str, language: str) -> 
     )
     if described.note:
         dispatcher.utter_message(text=described.note.get(language))
+    handled = list(tracker.get_slot("safeguarding_handled") or [])
+    if tracker.get_slot("minor") is True and not tracker.get_slot("meldplicht") and "minor" not in handled:
+        dispatcher.utter_message(text=institution.confidentiality.minors.get(language))
+        events.append(SlotSet("safeguarding_handled", handled + ["minor"]))
     dispatcher.utter_message(response="utter_check_understanding")
-    return [SlotSet("behaviour_type", behaviour)]
+    return events
 
 
 def behaviour_candidates(tracker: Tracker) -> List[str]:
@@ -48,7 +59,7 @@ class ActionReflectBehaviour(Action):
         if intent not in BEHAVIOUR_TYPES:
             dispatcher.utter_message(response="utter_ask_what_happened")
             return []
-        return reflect(dispatcher, intent, reply_language(tracker))
+        return reflect(dispatcher, intent, tracker)
 
 
 class ActionClarifyBehaviour(Action):
@@ -78,6 +89,6 @@ class ActionClarifyBehaviour(Action):
             )
             return []
         if len(candidates) == 1:
-            return reflect(dispatcher, candidates[0], language)
+            return reflect(dispatcher, candidates[0], tracker)
         dispatcher.utter_message(response="utter_default")
         return []

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import profile, reply_language, reporter_role
+from bot.safeguarding.flags import URGENT_FLAGS
 from handoff.request import HandoffRequest, configured_sink
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class ActionSubmitHandoff(Action):
             behaviour_type=tracker.get_slot("behaviour_type"),
             role=reporter_role(tracker),
             summary=tracker.get_slot("handoff_summary") or "",
+            urgent=tuple(flag for flag in URGENT_FLAGS if tracker.get_slot(flag) is True),
         )
         try:
             sink = configured_sink()

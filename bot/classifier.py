@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Union
 
 from bot.labels import type_label
+from bot.safeguarding.flags import SIGNALS_KEY, ConversationFlags, MessageSignals, combine
 
 MODEL_DIR = Path("models")
 FALLBACK_INTENT = "nlu_fallback"
-SAFEGUARDING_FLAGS = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
 
 Result = Dict[str, Union[str, float, bool, None]]
 
@@ -65,10 +65,13 @@ class Classifier:
 
 
 def to_result(parsed: Dict) -> Result:
-    """Top intent other than the fallback marker -> label and its confidence."""
+    """Top intent other than the fallback marker -> label and confidence; flags as the live bot sets them.
+
+    One line is a conversation of one message: the same combination rules as the assistant's slots.
+    """
     ranking: List[Dict] = [i for i in parsed.get("intent_ranking") or [] if i["name"] != FALLBACK_INTENT]
     top = ranking[0] if ranking else parsed.get("intent") or {"name": "", "confidence": 0.0}
     result: Result = {"type": type_label(top["name"]), "confidence": round(float(top["confidence"]), 4)}
-    # Safeguarding flags come with the safeguarding component; until then they are unknown.
-    result.update({flag: None for flag in SAFEGUARDING_FLAGS})
+    signals = MessageSignals.from_dict(parsed.get(SIGNALS_KEY))
+    result.update(combine(ConversationFlags(), signals).public())
     return result

@@ -61,20 +61,25 @@ def _evaluate_model(model: Optional[Path], dev: Path, description: str):
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import format_report
+    from bot.evaluation import evaluate_flags, format_flag_report, format_report, load_jsonl
 
-    dev = Path(args.dev)
-    scores, classifier = _evaluate_model(Path(args.model) if args.model else None, dev, "dev set")
+    dev, dev_flags = Path(args.dev), Path(args.dev_safeguarding)
+    scores, classifier = _evaluate_model(Path(args.model) if args.model else None, dev, "types")
     report = format_report(scores, f"Behaviour types on the development set ({dev})")
+    records = load_jsonl(dev_flags, required=("text", "minor", "staff_perpetrator", "meldplicht", "meldcode", "acute"))
+    progress = _progress(len(records), "safeguarding")
+    flag_scores = evaluate_flags(records, lambda texts: progress(classifier.classify_all(texts)))
+    report += "\n" + format_flag_report(flag_scores, f"Safeguarding flags on the development set ({dev_flags})")
     print(report)
     DOCS.mkdir(exist_ok=True)
     header = (
-        "# NLU evaluation\n\nWritten by `make eval` (`contactpunt eval`). The development set is "
-        "described in eval/README.md; it is never used for training (tests/test_eval_sets.py checks).\n"
+        "# Evaluation\n\nWritten by `make eval` (`contactpunt eval`). The development sets are "
+        "described in eval/README.md; they are never used for training (tests/test_eval_sets.py checks).\n"
         f"Model: `{classifier.model_path.name}`.\n\n"
     )
     (DOCS / "evaluation.md").write_text(header + report, encoding="utf-8")
-    (DOCS / "evaluation.json").write_text(json.dumps(scores.as_dict(), indent=2), encoding="utf-8")
+    figures = {"types": scores.as_dict(), "safeguarding": flag_scores.as_dict()}
+    (DOCS / "evaluation.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
     print(f"Written to {DOCS / 'evaluation.md'} and {DOCS / 'evaluation.json'}")
     return 0
 
@@ -144,7 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="score the model on the development set; writes docs/evaluation.md")
     evaluate.add_argument("--model", help="model archive (default: newest in models/)")
-    evaluate.add_argument("--dev", default="eval/dev_types.jsonl", help="labelled JSON lines")
+    evaluate.add_argument("--dev", default="eval/dev_types.jsonl", help="labelled JSON lines (types)")
+    evaluate.add_argument(
+        "--dev-safeguarding", default="eval/dev_safeguarding.jsonl", help="labelled JSON lines (flags)"
+    )
     evaluate.set_defaults(func=cmd_eval)
 
     compare = sub.add_parser(

@@ -113,3 +113,59 @@ def format_report(scores: TypeScores, title: str) -> str:
     for label, row in zip(scores.labels, scores.confusion):
         lines.append(f"| {label} | " + " | ".join(str(count) for count in row) + " |")
     return "\n".join(lines) + "\n"
+
+
+DEV_SAFEGUARDING = Path("eval/dev_safeguarding.jsonl")
+FLAGS = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
+#: Issue targets: (minimum recall, minimum precision) per flag; staff_perpetrator has none.
+FLAG_TARGETS = {"meldplicht": (0.98, 0.85), "acute": (0.98, 0.85), "minor": (0.95, 0.85), "meldcode": (0.95, 0.85)}
+
+
+@dataclass
+class FlagScores:
+    precision: Dict[str, float]
+    recall: Dict[str, float]
+    support: Dict[str, int]  # messages where the flag is true
+    n: int
+
+    def meets_targets(self) -> Dict[str, bool]:
+        return {
+            flag: self.recall[flag] >= recall and self.precision[flag] >= precision
+            for flag, (recall, precision) in FLAG_TARGETS.items()
+        }
+
+    def as_dict(self) -> Dict:
+        return {**self.__dict__, "meets_targets": self.meets_targets()}
+
+
+def score_flags(truth: Sequence[Dict], predicted: Sequence[Dict]) -> FlagScores:
+    """A flag counts as positive when it is true; unknown (null) counts as not true."""
+    precision, recall, support = {}, {}, {}
+    for flag in FLAGS:
+        pairs = [(t.get(flag) is True, p.get(flag) is True) for t, p in zip(truth, predicted)]
+        true_positive = sum(1 for t, p in pairs if t and p)
+        predicted_positive = sum(1 for _, p in pairs if p)
+        actual_positive = sum(1 for t, _ in pairs if t)
+        precision[flag] = true_positive / predicted_positive if predicted_positive else 0.0
+        recall[flag] = true_positive / actual_positive if actual_positive else 0.0
+        support[flag] = actual_positive
+    return FlagScores(precision, recall, support, len(truth))
+
+
+def evaluate_flags(records: List[Dict], classify: Callable[[Iterable[str]], Iterable[Dict]]) -> FlagScores:
+    return score_flags(records, list(classify(record["text"] for record in records)))
+
+
+def format_flag_report(scores: FlagScores, title: str) -> str:
+    lines = [f"## {title}", "", "| flag | precision | recall | true in set | target (recall / precision) | met |",
+             "|---|---:|---:|---:|---|---|"]
+    met = scores.meets_targets()
+    for flag in FLAGS:
+        target = FLAG_TARGETS.get(flag)
+        target_text = f"≥ {target[0]:.2f} / ≥ {target[1]:.2f}" if target else "—"
+        lines.append(
+            f"| {flag} | {scores.precision[flag]:.3f} | {scores.recall[flag]:.3f} | {scores.support[flag]} "
+            f"| {target_text} | {('yes' if met[flag] else 'NO') if target else '—'} |"
+        )
+    lines += ["", f"n = {scores.n} messages, each judged on its own (one-message conversations)."]
+    return "\n".join(lines) + "\n"

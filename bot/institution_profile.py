@@ -57,6 +57,15 @@ class Confidentiality(_Strict):
     source: constr(min_length=1)
 
 
+class Safeguarding(_Strict):
+    """What this institution's procedures say when the law takes the decision out of the reporter's hands."""
+
+    meldplicht: Text  # to a student or parent: the school must report to the CvB at once
+    meldplicht_staff: Text  # to an employee who was told something: their own duty
+    meldcode: Text  # what the institution's meldcode means for the reporter
+    source: constr(min_length=1)
+
+
 class Profile(_Strict):
     id: constr(regex=r"^[a-z0-9_]+$")
     name: constr(min_length=1)
@@ -68,6 +77,7 @@ class Profile(_Strict):
     routes: Dict[str, RoleRoutes]
     first_conversation: Text
     confidentiality: Confidentiality
+    safeguarding: Safeguarding
     direct_contact: Text
 
     @validator("behaviours")

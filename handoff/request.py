@@ -3,7 +3,7 @@
 import importlib
 import os
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Optional, Protocol, Tuple
 
 SINK_ENV = "CONTACTPUNT_HANDOFF_SINK"
 
@@ -18,6 +18,8 @@ class HandoffRequest:
     behaviour_type: Optional[str]
     role: Optional[str]
     summary: str
+    #: Safeguarding flags that make the case urgent ("acute", "meldplicht", "meldcode"), most urgent first.
+    urgent: Tuple[str, ...] = ()
 
 
 class HandoffSink(Protocol):

@@ -87,9 +87,37 @@ def test_reporter_types_and_sees_the_answer(chat_url, browser):
     assert browser.current_url.startswith("https://www.google.nl") or browser.current_url.startswith("chrome-error")
 
 
+def replies_to(browser, chat_url, message):
+    """Start a new conversation, send one message and return the bot's replies to it."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60)
+    browser.get(chat_url)
+    wait.until(lambda d: any("wat is er gebeurd" in text.lower() for text in bot_bubbles(d)))
+    before = len(bot_bubbles(browser))
+    browser.find_element("id", "message").send_keys(message, Keys.ENTER)
+    wait.until(lambda d: d.find_elements("css selector", "#log li.bot:last-child .choices button"))
+    return bot_bubbles(browser)[before:]
+
+
+def test_suicidal_thoughts_get_113_before_anything_else(chat_url, browser):
+    replies = replies_to(browser, chat_url, "ik wil er niet meer zijn")
+    assert "112" in replies[0]
+    assert any("0800-0113" in reply for reply in replies)
+    assert not any("goed begrepen" in reply for reply in replies)
+    assert "contactpersoon" in replies[-1]  # a person is offered
+
+
+def test_meldplicht_is_explained_before_any_question(chat_url, browser):
+    replies = replies_to(browser, chat_url, "ik ben 15 en mijn mentor zit steeds aan mijn billen als niemand kijkt")
+    assert "College van Bestuur" in replies[0] and "0900-111 3 111" in replies[0]
+    assert not any("Wie ben jij" in reply or "goed begrepen" in reply for reply in replies)
+
+
 def test_logs_of_the_whole_stack_hold_no_message_text(chat_url, browser):
     """Runs after the conversation above: Rasa, actions and web chat logs never contain what was typed."""
     log = RUN_LOG.read_text(errors="replace")
     assert "is running" in log  # the log really is the stack's output
-    for fragment in (REPORT, "memes over mij", "klassenapp"):
+    for fragment in (REPORT, "memes over mij", "klassenapp", "niet meer zijn", "aan mijn billen"):
         assert fragment not in log

@@ -49,6 +49,8 @@ def test_classify_reads_and_writes_json_lines(trained_model):
         {"text": "mijn klasgenoten maken al maanden memes over mij in de groepsapp"},
         "this is not json",
         {"text": "hoe laat gaat de kantine open"},
+        {"text": "ik ben 15 en mijn mentor zit steeds aan mijn billen"},
+        {"text": "ik ga dood van het lachen haha"},
     ]
     stdin = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
     result = subprocess.run(
@@ -58,12 +60,16 @@ def test_classify_reads_and_writes_json_lines(trained_model):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     outputs = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(outputs) == 4
+    assert len(outputs) == 6
     assert outputs[2] == {"error": "invalid input line", "line": 3}
-    for output in (outputs[0], outputs[1], outputs[3]):
+    for output in outputs[:2] + outputs[3:]:
         assert set(output) == {"type", "confidence", "minor", "staff_perpetrator", "meldplicht", "meldcode", "acute"}
         assert output["type"] in TYPE_LABELS and 0.0 < output["confidence"] <= 1.0
     assert [outputs[0]["type"], outputs[1]["type"], outputs[3]["type"]] == ["stalking", "pesten", "geen"]
+    assert outputs[4]["type"] == "seksuele_intimidatie"
+    assert {k: outputs[4][k] for k in ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")} == {
+        "minor": True, "staff_perpetrator": True, "meldplicht": True, "meldcode": False, "acute": False}
+    assert outputs[5]["acute"] is False and outputs[5]["minor"] is None
 
 
 def test_classify_without_a_model_says_what_to_do(tmp_path):

@@ -79,7 +79,7 @@ class TfidfFeaturizer(SparseFeaturizer, GraphComponent):
         texts = [self._document(m) for m in training_data.training_examples if m.get(TEXT)]
         self._vectorizer = TfidfVectorizer(
             analyzer=self._config["analyzer"],
-            token_pattern=r"(?u)\b\w+\b",
+            token_pattern=r"(?u)\b\w+\b" if self._config["analyzer"] == "word" else None,
             ngram_range=(self._config["min_ngram"], self._config["max_ngram"]),
             sublinear_tf=True,
             lowercase=True,

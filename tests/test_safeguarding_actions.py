@@ -1,0 +1,104 @@
+"""Safeguarding actions against hand-built trackers: flags kept, answers in order, case marked urgent."""
+
+import asyncio
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.behaviour import ActionReflectBehaviour
+from actions.handoff import ActionSubmitHandoff
+from actions.safeguarding import ActionRespondSafeguarding, ActionUpdateSafeguarding
+from bot.institution_profile import active_profile, load_profile
+from bot.safeguarding.detector import analyse
+from bot.safeguarding.flags import ConversationFlags, combine
+from handoff.request import SINK_ENV
+from tests.conftest import make_tracker
+from tests.test_actions import RecordingSink
+
+ROCMN = load_profile("rocmn")
+
+
+@pytest.fixture(autouse=True)
+def rocmn_profile(monkeypatch):
+    monkeypatch.setenv("CONTACTPUNT_PROFILE", "rocmn")
+    active_profile.cache_clear()
+    yield
+    active_profile.cache_clear()
+
+
+def run(action, dispatcher, tracker):
+    return asyncio.run(action.run(dispatcher, tracker, {}))
+
+
+def said(dispatcher):
+    return [m.get("response") or m.get("text") for m in dispatcher.messages]
+
+
+def state_for(*texts):
+    state = ConversationFlags()
+    for text in texts:
+        state = combine(state, analyse(text))
+    return state
+
+
+def test_update_keeps_flags_from_everything_said(dispatcher):
+    earlier = state_for("mijn mentor zit steeds aan me")
+    tracker = make_tracker(slots={"safeguarding_state": earlier.as_dict(), "staff_perpetrator": True})
+    tracker.latest_message["safeguarding"] = analyse("ik ben pas 15").as_dict()
+    events = run(ActionUpdateSafeguarding(), dispatcher, tracker)
+    assert SlotSet("meldplicht", True) in events and SlotSet("minor", True) in events
+    state = next(e for e in events if e["name"] == "safeguarding_state")["value"]
+    assert "meldplicht:minor+staff+sexual" in state["reasons"]
+    assert dispatcher.messages == []
+
+
+def test_button_payloads_change_nothing(dispatcher):
+    assert run(ActionUpdateSafeguarding(), dispatcher, make_tracker(text="/affirm")) == []
+
+
+def test_acute_gives_112_then_113_then_offers_a_person(dispatcher):
+    state = state_for("ik wil er niet meer zijn")
+    tracker = make_tracker(slots={"acute": True, "safeguarding_state": state.as_dict()})
+    events = run(ActionRespondSafeguarding(), dispatcher, tracker)
+    assert said(dispatcher) == ["utter_acute_danger", "utter_acute_suicidal", "utter_offer_urgent_contact"]
+    assert SlotSet("safeguarding_handled", ["acute"]) in events
+
+
+def test_several_flags_in_order_of_urgency_and_each_only_once(dispatcher):
+    state = state_for("ik ben 15, mijn mentor zit aan me en hij staat nu voor de deur")
+    slots = {"acute": True, "meldplicht": True, "safeguarding_state": state.as_dict()}
+    run(ActionRespondSafeguarding(), dispatcher, make_tracker(slots=slots))
+    assert said(dispatcher) == ["utter_acute_danger", ROCMN.safeguarding.meldplicht.nl, "utter_offer_urgent_contact"]
+    again = type(dispatcher)()
+    run(ActionRespondSafeguarding(), again, make_tracker(slots={**slots, "safeguarding_handled": ["acute", "meldplicht"]}))
+    assert said(again) == ["utter_offer_urgent_contact"]
+
+
+def test_staff_who_were_told_get_their_own_duty(dispatcher):
+    state = state_for("ik ben docent en een leerling van 15 vertelde dat haar mentor haar kust")
+    run(ActionRespondSafeguarding(), dispatcher, make_tracker(slots={"meldplicht": True, "safeguarding_state": state.as_dict()}))
+    assert said(dispatcher)[0] == ROCMN.safeguarding.meldplicht_staff.nl
+    assert "secretariaatcvb@rocmn.nl" in said(dispatcher)[0]
+
+
+def test_exploitation_adds_fier_to_veilig_thuis(dispatcher):
+    state = state_for("ik ben 16 en mijn vriend zegt dat ik met mannen moet afspreken om zijn schuld af te betalen")
+    run(ActionRespondSafeguarding(), dispatcher, make_tracker(slots={"meldcode": True, "safeguarding_state": state.as_dict()}))
+    assert said(dispatcher) == [ROCMN.safeguarding.meldcode.nl, "utter_meldcode_help", "utter_exploitation_help", "utter_offer_urgent_contact"]
+
+
+def test_a_minor_hears_the_minors_script_once(dispatcher):
+    events = run(ActionReflectBehaviour(), dispatcher, make_tracker(intent="pesten", slots={"minor": True}))
+    assert ROCMN.confidentiality.minors.nl in said(dispatcher)
+    assert SlotSet("safeguarding_handled", ["minor"]) in events
+    again = type(dispatcher)()
+    run(ActionReflectBehaviour(), again, make_tracker(intent="pesten", slots={"minor": True, "safeguarding_handled": ["minor"]}))
+    assert ROCMN.confidentiality.minors.nl not in said(again)
+
+
+def test_the_case_for_a_person_is_marked_urgent(dispatcher, monkeypatch):
+    monkeypatch.setenv(SINK_ENV, "tests.test_actions:recording_sink")
+    RecordingSink.received.clear()
+    slots = {"handoff_consent": True, "handoff_summary": "x", "meldplicht": True, "acute": True}
+    run(ActionSubmitHandoff(), dispatcher, make_tracker(slots=slots))
+    assert RecordingSink.received[0].urgent == ("acute", "meldplicht")
