@@ -1,5 +1,6 @@
 """Shared fixtures: hand-built trackers for actions, the trained model, loopback helpers."""
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -40,6 +41,23 @@ def make_tracker(
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
+
+
+@pytest.fixture
+def rocmn_profile(monkeypatch):
+    """Actions read the ROC MN profile; no handoff sink unless a test sets one."""
+    from bot.institution_profile import active_profile
+    from handoff.request import SINK_ENV
+
+    monkeypatch.setenv("CONTACTPUNT_PROFILE", "rocmn")
+    monkeypatch.delenv(SINK_ENV, raising=False)
+    active_profile.cache_clear()
+    yield
+    active_profile.cache_clear()
+
+
+def run_action(action, dispatcher, tracker):
+    return asyncio.run(action.run(dispatcher, tracker, {}))
 
 
 def free_port() -> int:

@@ -16,24 +16,14 @@ from actions.routes import (
     ActionExplainContacts,
     ActionExplainRoutes,
 )
-from bot.institution_profile import active_profile, load_profile
+from bot.institution_profile import load_profile
 from handoff.request import SINK_ENV
-from tests.conftest import make_tracker
+from tests.conftest import make_tracker, run_action as run
 
 ROCMN = load_profile("rocmn")
 
 
-@pytest.fixture(autouse=True)
-def rocmn_profile(monkeypatch):
-    monkeypatch.setenv("CONTACTPUNT_PROFILE", "rocmn")
-    monkeypatch.delenv(SINK_ENV, raising=False)
-    active_profile.cache_clear()
-    yield
-    active_profile.cache_clear()
-
-
-def run(action, dispatcher, tracker):
-    return asyncio.run(action.run(dispatcher, tracker, {}))
+pytestmark = pytest.mark.usefixtures("rocmn_profile")
 
 
 def texts(dispatcher):

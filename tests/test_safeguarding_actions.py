@@ -1,6 +1,5 @@
 """Safeguarding actions against hand-built trackers: flags kept, answers in order, case marked urgent."""
 
-import asyncio
 
 import pytest
 from rasa_sdk.events import SlotSet
@@ -8,26 +7,17 @@ from rasa_sdk.events import SlotSet
 from actions.behaviour import ActionReflectBehaviour
 from actions.handoff import ActionSubmitHandoff
 from actions.safeguarding import ActionRespondSafeguarding, ActionUpdateSafeguarding
-from bot.institution_profile import active_profile, load_profile
+from bot.institution_profile import load_profile
 from bot.safeguarding.detector import analyse
 from bot.safeguarding.flags import ConversationFlags, combine
 from handoff.request import SINK_ENV
-from tests.conftest import make_tracker
+from tests.conftest import make_tracker, run_action as run
 from tests.test_actions import RecordingSink
 
 ROCMN = load_profile("rocmn")
 
 
-@pytest.fixture(autouse=True)
-def rocmn_profile(monkeypatch):
-    monkeypatch.setenv("CONTACTPUNT_PROFILE", "rocmn")
-    active_profile.cache_clear()
-    yield
-    active_profile.cache_clear()
-
-
-def run(action, dispatcher, tracker):
-    return asyncio.run(action.run(dispatcher, tracker, {}))
+pytestmark = pytest.mark.usefixtures("rocmn_profile")
 
 
 def said(dispatcher):

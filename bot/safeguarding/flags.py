@@ -1,30 +1,7 @@
 """The five safeguarding flags of a conversation, built up from each message's signals."""
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Dict, List, Optional, Set
-
-
-@dataclass
-class MessageSignals:
-    """What one message says. None means the message does not decide."""
-
-    minor: Optional[bool] = None
-    staff_perpetrator: Optional[bool] = None
-    sexual: bool = False
-    abuse: bool = False
-    exploitation: bool = False
-    acute: bool = False
-    reporter_is_staff: bool = False
-    hypothetical: bool = False
-    reasons: List[str] = field(default_factory=list)
-
-    def as_dict(self) -> Dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Optional[Dict[str, Any]]) -> "MessageSignals":
-        known = {f.name for f in fields(cls)}
-        return cls(**{key: value for key, value in (data or {}).items() if key in known})
+from typing import Any, Dict, List, Optional, Set, Type, TypeVar
 
 
 #: Key of a message's signals in Rasa's parse data (and so in the tracker's latest_message).
@@ -33,10 +10,12 @@ FLAG_NAMES = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
 #: The flags that are answered before anything else, most urgent first.
 URGENT_FLAGS = ("acute", "meldplicht", "meldcode")
 
+_S = TypeVar("_S", bound="_Signals")
+
 
 @dataclass
-class ConversationFlags:
-    """The five DESIGN.md flags, from everything said so far."""
+class _Signals:
+    """What has been said: None means it does not decide. `reasons` are rule names, never text."""
 
     minor: Optional[bool] = None
     staff_perpetrator: Optional[bool] = None
@@ -46,6 +25,26 @@ class ConversationFlags:
     acute: bool = False
     reporter_is_staff: bool = False
     reasons: List[str] = field(default_factory=list)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls: Type[_S], data: Optional[Dict[str, Any]]) -> _S:
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in (data or {}).items() if key in known})
+
+
+@dataclass
+class MessageSignals(_Signals):
+    """What one message says."""
+
+    hypothetical: bool = False
+
+
+@dataclass
+class ConversationFlags(_Signals):
+    """The five DESIGN.md flags, from everything said so far."""
 
     @property
     def meldplicht(self) -> bool:
@@ -57,14 +56,6 @@ class ConversationFlags:
 
     def public(self) -> Dict[str, Optional[bool]]:
         return {name: getattr(self, name) for name in FLAG_NAMES}
-
-    def as_dict(self) -> Dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Optional[Dict[str, Any]]) -> "ConversationFlags":
-        known = {f.name for f in fields(cls)}
-        return cls(**{key: value for key, value in (data or {}).items() if key in known})
 
 
 def _sticky(current: Optional[bool], new: Optional[bool]) -> Optional[bool]:
