@@ -34,8 +34,9 @@ class ActionUpdateSafeguarding(Action):
         if not signals:  # button payloads carry no signals
             return []
         flags = combine(conversation_flags(tracker), MessageSignals.from_dict(signals))
+        values = {**flags.public(), "possible_meldplicht": flags.possible_meldplicht}
         events = [SlotSet(STATE_SLOT, flags.as_dict())]
-        events += [SlotSet(name, value) for name, value in flags.public().items() if tracker.get_slot(name) != value]
+        events += [SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value]
         return events
 
 
@@ -53,15 +54,20 @@ class ActionRespondSafeguarding(Action):
         pending = [flag for flag in URGENT_FLAGS if tracker.get_slot(flag) is True and flag not in handled]
         language = reply_language(tracker)
         texts = profile().safeguarding
+        staff = flags.reporter_is_staff or reporter_role(tracker) == "medewerker"
         for flag in pending:
             if flag == "acute":
                 suicidal = any(reason.startswith("acute:suicidal") for reason in flags.reasons)
                 dispatcher.utter_message(response="utter_acute_danger")
                 if suicidal:
                     dispatcher.utter_message(response="utter_acute_suicidal")
-            elif flag == "meldplicht":
-                staff = flags.reporter_is_staff or reporter_role(tracker) == "medewerker"
+            elif flag == "meldplicht" and not (staff and "possible_meldplicht" in handled):
                 dispatcher.utter_message(text=(texts.meldplicht_staff if staff else texts.meldplicht).get(language))
+            elif flag == "possible_meldplicht" and "meldplicht" not in handled + pending:
+                if staff:  # the employee's duty holds if the student is under 18; the text says so
+                    dispatcher.utter_message(text=texts.meldplicht_staff.get(language))
+                else:
+                    dispatcher.utter_message(response="utter_ask_if_minor")
             elif flag == "meldcode":
                 dispatcher.utter_message(text=texts.meldcode.get(language))
                 dispatcher.utter_message(response="utter_meldcode_help")

@@ -92,3 +92,23 @@ def test_the_case_for_a_person_is_marked_urgent(dispatcher, monkeypatch):
     slots = {"handoff_consent": True, "handoff_summary": "x", "meldplicht": True, "acute": True}
     run(ActionSubmitHandoff(), dispatcher, make_tracker(slots=slots))
     assert RecordingSink.received[0].urgent == ("acute", "meldplicht")
+
+
+def test_staff_told_without_an_age_get_their_duty_at_once(dispatcher):
+    state = state_for("een leerling vertelde me dat haar mentor haar kust, ik ben docent")
+    assert state.possible_meldplicht and not state.meldplicht
+    slots = {"possible_meldplicht": True, "safeguarding_state": state.as_dict()}
+    events = run(ActionRespondSafeguarding(), dispatcher, make_tracker(slots=slots))
+    assert said(dispatcher)[0] == ROCMN.safeguarding.meldplicht_staff.nl
+    # when the age turns out to be under 18 later, the same duty is not repeated
+    handled = next(e for e in events if e["name"] == "safeguarding_handled")["value"]
+    later = type(dispatcher)()
+    run(ActionRespondSafeguarding(), later, make_tracker(slots={**slots, "meldplicht": True, "safeguarding_handled": handled}))
+    assert said(later) == ["utter_offer_urgent_contact"]
+
+
+def test_a_student_of_unknown_age_is_asked_before_anything_that_identifies(dispatcher):
+    state = state_for("mijn mentor zit steeds aan mijn billen")
+    slots = {"possible_meldplicht": True, "safeguarding_state": state.as_dict()}
+    run(ActionRespondSafeguarding(), dispatcher, make_tracker(slots=slots))
+    assert said(dispatcher) == ["utter_ask_if_minor", "utter_offer_urgent_contact"]

@@ -7,8 +7,9 @@ from typing import Any, Dict, List, Optional, Set, Type, TypeVar
 #: Key of a message's signals in Rasa's parse data (and so in the tracker's latest_message).
 SIGNALS_KEY = "safeguarding"
 FLAG_NAMES = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
-#: The flags that are answered before anything else, most urgent first.
-URGENT_FLAGS = ("acute", "meldplicht", "meldcode")
+#: What is answered before anything else, most urgent first. `possible_meldplicht` is meldplicht
+#: with the age still unknown: a staff member hears the duty, a student is asked if they are under 18.
+URGENT_FLAGS = ("acute", "meldplicht", "possible_meldplicht", "meldcode")
 
 _S = TypeVar("_S", bound="_Signals")
 
@@ -49,6 +50,10 @@ class ConversationFlags(_Signals):
     @property
     def meldplicht(self) -> bool:
         return bool(self.minor and self.staff_perpetrator and self.sexual)
+
+    @property
+    def possible_meldplicht(self) -> bool:
+        return bool(self.minor is None and self.staff_perpetrator and self.sexual)
 
     @property
     def meldcode(self) -> bool:
