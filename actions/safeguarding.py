@@ -8,10 +8,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import profile, reply_language, reporter_role
 from bot.labels import BEHAVIOUR_TYPES
-from bot.safeguarding.flags import SIGNALS_KEY, URGENT_FLAGS, ConversationFlags, MessageSignals, combine
+from bot.safeguarding.flags import (
+    HANDLED_SLOT,
+    SIGNALS_KEY,
+    ConversationFlags,
+    MessageSignals,
+    combine,
+    pending_flags,
+)
 
 STATE_SLOT = "safeguarding_state"
-HANDLED_SLOT = "safeguarding_handled"
 
 
 def conversation_flags(tracker: Tracker) -> ConversationFlags:
@@ -51,7 +57,7 @@ class ActionRespondSafeguarding(Action):
     ) -> List[Dict[Text, Any]]:
         handled = list(tracker.get_slot(HANDLED_SLOT) or [])
         flags = conversation_flags(tracker)
-        pending = [flag for flag in URGENT_FLAGS if tracker.get_slot(flag) is True and flag not in handled]
+        pending = pending_flags(tracker.get_slot)
         language = reply_language(tracker)
         texts = profile().safeguarding
         staff = flags.reporter_is_staff or reporter_role(tracker) == "medewerker"

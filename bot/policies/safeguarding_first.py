@@ -10,16 +10,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.safeguarding.flags import URGENT_FLAGS
+from bot.safeguarding.flags import pending_flags
 
-HANDLED_SLOT = "safeguarding_handled"
 RESPONSE_ACTION = "action_respond_safeguarding"
 AFTER_HANDOFF = "action_submit_handoff"
-
-
-def pending_flags(tracker: DialogueStateTracker) -> List[str]:
-    handled = tracker.get_slot(HANDLED_SLOT) or []
-    return [flag for flag in URGENT_FLAGS if tracker.get_slot(flag) is True and flag not in handled]
 
 
 @DefaultV1Recipe.register(
@@ -52,7 +46,7 @@ class SafeguardingFirstPolicy(Policy):
     ) -> PolicyPrediction:
         latest = tracker.latest_action_name
         at_turn_start = latest == ACTION_LISTEN_NAME and tracker.active_loop_name is None
-        if (at_turn_start or latest == AFTER_HANDOFF) and pending_flags(tracker):
+        if (at_turn_start or latest == AFTER_HANDOFF) and pending_flags(tracker.get_slot):
             return self._prediction(confidence_scores_for(RESPONSE_ACTION, 1.0, domain))
         if latest == RESPONSE_ACTION:
             return self._prediction(confidence_scores_for(ACTION_LISTEN_NAME, 1.0, domain))

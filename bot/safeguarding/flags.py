@@ -1,7 +1,7 @@
 """The five safeguarding flags of a conversation, built up from each message's signals."""
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Dict, List, Optional, Set, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Set, Type, TypeVar
 
 
 #: Key of a message's signals in Rasa's parse data (and so in the tracker's latest_message).
@@ -11,7 +11,16 @@ FLAG_NAMES = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
 #: with the age still unknown: a staff member hears the duty, a student is asked if they are under 18.
 URGENT_FLAGS = ("acute", "meldplicht", "possible_meldplicht", "meldcode")
 
+#: Slot listing the urgent flags already answered in this conversation.
+HANDLED_SLOT = "safeguarding_handled"
+
 _S = TypeVar("_S", bound="_Signals")
+
+
+def pending_flags(get_slot: Callable[[str], Any]) -> List[str]:
+    """Urgent flags that are true and not yet answered; works on Rasa's and the SDK's trackers."""
+    handled = get_slot(HANDLED_SLOT) or []
+    return [flag for flag in URGENT_FLAGS if get_slot(flag) is True and flag not in handled]
 
 
 @dataclass
