@@ -46,6 +46,8 @@ class ActionSubmitHandoff(Action):
             return reset
         language = reply_language(tracker)
         institution = profile()
+        urgent = tuple(flag for flag in URGENT_FLAGS if tracker.get_slot(flag) is True)
+        duty = "meldplicht" in urgent or "possible_meldplicht" in urgent
         request = HandoffRequest(
             conversation_id=tracker.sender_id,
             institution=institution.id,
@@ -53,7 +55,8 @@ class ActionSubmitHandoff(Action):
             behaviour_type=tracker.get_slot("behaviour_type"),
             role=reporter_role(tracker),
             summary=tracker.get_slot("handoff_summary") or "",
-            urgent=tuple(flag for flag in URGENT_FLAGS if tracker.get_slot(flag) is True),
+            urgent=urgent,
+            adviser_procedure=institution.safeguarding.meldplicht_staff.nl if duty else None,
         )
         try:
             sink = configured_sink()

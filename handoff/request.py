@@ -20,6 +20,8 @@ class HandoffRequest:
     summary: str
     #: Safeguarding flags that make the case urgent ("acute", "meldplicht", "meldcode"), most urgent first.
     urgent: Tuple[str, ...] = ()
+    #: For a meldplicht case: the procedure the adviser must follow (from the institution profile).
+    adviser_procedure: Optional[str] = None
 
 
 class HandoffSink(Protocol):

@@ -91,7 +91,9 @@ def test_the_case_for_a_person_is_marked_urgent(dispatcher, monkeypatch):
     RecordingSink.received.clear()
     slots = {"handoff_consent": True, "handoff_summary": "x", "meldplicht": True, "acute": True}
     run(ActionSubmitHandoff(), dispatcher, make_tracker(slots=slots))
-    assert RecordingSink.received[0].urgent == ("acute", "meldplicht")
+    request = RecordingSink.received[0]
+    assert request.urgent == ("acute", "meldplicht")
+    assert request.adviser_procedure == ROCMN.safeguarding.meldplicht_staff.nl  # CvB at once, art. 8
 
 
 def test_staff_told_without_an_age_get_their_duty_at_once(dispatcher):
