@@ -67,13 +67,14 @@ class ActionRespondSafeguarding(Action):
                 dispatcher.utter_message(response="utter_acute_danger")
                 if suicidal:
                     dispatcher.utter_message(response="utter_acute_suicidal")
-            elif flag == "meldplicht" and not (staff and "possible_meldplicht" in handled):
+            elif flag == "meldplicht" and "possible_meldplicht" not in handled:
                 dispatcher.utter_message(text=(texts.meldplicht_staff if staff else texts.meldplicht).get(language))
             elif flag == "possible_meldplicht" and "meldplicht" not in handled + pending:
-                if staff:  # the employee's duty holds if the student is under 18; the text says so
-                    dispatcher.utter_message(text=texts.meldplicht_staff.get(language))
-                else:
-                    dispatcher.utter_message(response="utter_ask_if_minor")
+                # Age unknown: the duty is explained on the condition that the student is under 18,
+                # before anything that identifies anyone, and not asked as a second question.
+                if not staff:  # the employee's text is already worded for a minor student
+                    dispatcher.utter_message(response="utter_if_under_18")
+                dispatcher.utter_message(text=(texts.meldplicht_staff if staff else texts.meldplicht).get(language))
             elif flag == "meldcode":
                 dispatcher.utter_message(text=texts.meldcode.get(language))
                 dispatcher.utter_message(response="utter_meldcode_help")
@@ -81,7 +82,8 @@ class ActionRespondSafeguarding(Action):
                     dispatcher.utter_message(response="utter_exploitation_help")
         dispatcher.utter_message(response="utter_offer_urgent_contact")
         events = [SlotSet(HANDLED_SLOT, handled + pending)]
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in BEHAVIOUR_TYPES:
-            events.append(SlotSet("behaviour_type", intent))
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        behaviour = next((i["name"] for i in ranking if i.get("name") != "nlu_fallback"), None)
+        if behaviour in BEHAVIOUR_TYPES:  # the case keeps its type even when nothing was reflected
+            events.append(SlotSet("behaviour_type", behaviour))
         return events

@@ -109,8 +109,16 @@ def test_staff_told_without_an_age_get_their_duty_at_once(dispatcher):
     assert said(later) == ["utter_offer_urgent_contact"]
 
 
-def test_a_student_of_unknown_age_is_asked_before_anything_that_identifies(dispatcher):
+def test_a_student_of_unknown_age_hears_the_duty_on_condition_and_one_question(dispatcher):
     state = state_for("mijn mentor zit steeds aan mijn billen")
     slots = {"possible_meldplicht": True, "safeguarding_state": state.as_dict()}
-    run(ActionRespondSafeguarding(), dispatcher, make_tracker(slots=slots))
-    assert said(dispatcher) == ["utter_ask_if_minor", "utter_offer_urgent_contact"]
+    tracker = make_tracker(slots=slots, intent="nlu_fallback",
+                           ranking=[{"name": "nlu_fallback", "confidence": 0.25}, {"name": "seksuele_intimidatie", "confidence": 0.24}])
+    events = run(ActionRespondSafeguarding(), dispatcher, tracker)
+    assert said(dispatcher) == ["utter_if_under_18", ROCMN.safeguarding.meldplicht.nl, "utter_offer_urgent_contact"]
+    assert SlotSet("behaviour_type", "seksuele_intimidatie") in events  # kept although the classifier was unsure
+    # the age given later does not repeat the explanation
+    handled = next(e for e in events if e["name"] == "safeguarding_handled")["value"]
+    later = type(dispatcher)()
+    run(ActionRespondSafeguarding(), later, make_tracker(slots={**slots, "meldplicht": True, "safeguarding_handled": handled}))
+    assert said(later) == ["utter_offer_urgent_contact"]
