@@ -1,4 +1,5 @@
-"""Keeps the `language` slot on the language the reporter writes in (Dutch unless clearly English)."""
+"""Keeps `language` on the language the reporter writes in (Dutch unless clearly English), and
+`institution` on the configured profile, for the responses that differ per institution."""
 
 from typing import Any, Dict, List, Text
 
@@ -6,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import profile
 from bot.language import detect_language
 
 
@@ -16,10 +18,11 @@ class ActionDetectLanguage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        events = []
+        if tracker.get_slot("institution") != profile().id:
+            events.append(SlotSet("institution", profile().id))
         text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):  # a button payload says nothing about the language
-            return []
-        language = detect_language(text)
+        language = None if text.startswith("/") else detect_language(text)  # a payload says nothing
         if language and language != tracker.get_slot("language"):
-            return [SlotSet("language", language)]
-        return []
+            events.append(SlotSet("language", language))
+        return events

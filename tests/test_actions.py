@@ -16,7 +16,7 @@ from actions.routes import (
     ActionExplainContacts,
     ActionExplainRoutes,
 )
-from bot.institution_profile import load_profile
+from bot.institution_profile import active_profile, load_profile
 from handoff.request import SINK_ENV
 from tests.conftest import make_tracker, run_action as run
 
@@ -219,9 +219,15 @@ def test_a_failing_queue_never_leaks_the_summary_into_logs(dispatcher, monkeypat
 
 
 def test_language_follows_the_reporter(dispatcher):
-    english = make_tracker(text="my teacher keeps sending me messages at night")
+    english = make_tracker(text="my teacher keeps sending me messages at night", slots={"institution": "rocmn"})
     assert run(ActionDetectLanguage(), dispatcher, english) == [SlotSet("language", "en")]
-    payload = make_tracker(text="/affirm", slots={"language": "en"})
+    payload = make_tracker(text="/affirm", slots={"language": "en", "institution": "rocmn"})
     assert run(ActionDetectLanguage(), dispatcher, payload) == []
-    unclear = make_tracker(text="ok", slots={"language": "en"})
+    unclear = make_tracker(text="ok", slots={"language": "en", "institution": "rocmn"})
     assert run(ActionDetectLanguage(), dispatcher, unclear) == []
+
+
+def test_the_institution_slot_follows_the_configured_profile(dispatcher, monkeypatch):
+    monkeypatch.setenv("CONTACTPUNT_PROFILE", "wur")
+    active_profile.cache_clear()
+    assert SlotSet("institution", "wur") in run(ActionDetectLanguage(), dispatcher, make_tracker(text="hoi"))
