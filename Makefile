@@ -41,7 +41,7 @@ run: train  ## install, train when needed, start Rasa + actions + web chat on lo
 test: $(STAMP) system-deps train  ## run every test (pytest: units, rasa data validate, rasa test stories, browser)
 	$(BIN)/pytest
 
-eval: train  ## per-label precision/recall/F1 + confusion matrix on the development set -> docs/
+eval: train  ## per-label P/R/F1 + confusion matrix, and per-flag P/R, on the development sets -> docs/
 	$(BIN)/contactpunt eval
 
 compare-pipelines: $(STAMP)  ## train and score each NLU pipeline candidate -> docs/nlu-pipelines.md
