@@ -147,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--model", help="model archive (default: newest in models/)")
     classify.set_defaults(func=cmd_classify)
 
-    evaluate = sub.add_parser("eval", help="score types and safeguarding flags on the development sets; writes docs/evaluation.md")
+    evaluate = sub.add_parser(
+        "eval", help="score types and safeguarding flags on the development sets; writes docs/evaluation.md"
+    )
     evaluate.add_argument("--model", help="model archive (default: newest in models/)")
     evaluate.add_argument("--dev", default="eval/dev_types.jsonl", help="labelled JSON lines (types)")
     evaluate.add_argument(
