@@ -94,3 +94,42 @@ def service_env(**extra: str) -> Dict[str, str]:
                RASA_TELEMETRY_ENABLED="false")
     env.update(extra)
     return env
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server for this test session (started and removed by the tests themselves)."""
+    from tests.postgres import running_postgres
+
+    with running_postgres(free_port()) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def queue_url(request, tmp_path):
+    """Each queue test runs on SQLite and on PostgreSQL (a fresh schema per test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'queue.sqlite'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    base = request.getfixturevalue("postgres_url")
+    name = "t_" + os.urandom(6).hex()
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    yield base.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def queue_db(queue_url):
+    """(engine, sessions) on a migrated, empty queue database."""
+    from handoff.db import make_engine, migrate, session_factory
+
+    engine = make_engine(queue_url)
+    migrate(engine)
+    yield engine, session_factory(engine)
+    engine.dispose()
