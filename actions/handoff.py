@@ -1,7 +1,7 @@
 """Collects consent and a short summary for a human contact and passes them to the handoff seam."""
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import profile, reply_language, reporter_role
-from bot.safeguarding.flags import URGENT_FLAGS
+from bot.safeguarding.flags import FLAG_NAMES, SIGNALS_KEY, URGENT_FLAGS
 from handoff.request import HandoffRequest, configured_sink
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,31 @@ class ValidateHumanHandoffForm(FormValidationAction):
         if tracker.get_slot("handoff_consent") is False:
             return ["handoff_consent"]
         return domain_slots
+
+
+def transcript(tracker: Tracker) -> Tuple[Tuple[str, str], ...]:
+    """What the reporter and the assistant said, in order (button payloads left out)."""
+    lines = []
+    for event in tracker.events:
+        text = event.get("text")
+        if not text or text.startswith("/"):
+            continue
+        if event.get("event") == "user":
+            lines.append(("reporter", text))
+        elif event.get("event") == "bot":
+            lines.append(("assistant", text))
+    return tuple(lines)
+
+
+def flag_reasons(tracker: Tracker) -> Tuple[str, ...]:
+    """The names of the safeguarding rules that fired in this conversation (no text)."""
+    reasons = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            for reason in (event.get("parse_data") or {}).get(SIGNALS_KEY, {}).get("reasons", []):
+                if reason not in reasons:
+                    reasons.append(reason)
+    return tuple(reasons)
 
 
 class ActionSubmitHandoff(Action):
@@ -57,16 +82,19 @@ class ActionSubmitHandoff(Action):
             summary=tracker.get_slot("handoff_summary") or "",
             urgent=urgent,
             adviser_procedure=institution.safeguarding.meldplicht_staff.nl if duty else None,
+            transcript=transcript(tracker),
+            flags={flag: tracker.get_slot(flag) for flag in FLAG_NAMES},
+            reasons=flag_reasons(tracker),
         )
         try:
             sink = configured_sink()
-            case_code = sink.submit(request) if sink else None
+            submitted = sink.submit(request) if sink else None
         except Exception as error:  # the reporter must hear the truth, never a stack trace
             logger.error("Handoff failed (%s); reporter told to contact a person directly.", type(error).__name__)
-            case_code = None
-        if case_code:
-            dispatcher.utter_message(response="utter_handoff_sent", case_code=case_code)
-        else:
+            submitted = None
+        if submitted is None:
             dispatcher.utter_message(response="utter_handoff_not_connected")
             dispatcher.utter_message(text=institution.direct_contact.get(language))
-        return reset
+            return reset
+        dispatcher.utter_message(response="utter_handoff_sent", case_code=submitted.case_code)
+        return reset + [SlotSet("case_id", submitted.case_id)]

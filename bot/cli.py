@@ -11,6 +11,7 @@ from typing import Callable, Dict, List, Optional
 from bot.classifier import ModelNotFound
 from bot.evaluation import DatasetError
 from bot.institution_profile import PROFILE_DIR, ProfileError, load_profile
+from handoff.adviser_cli import add_adviser_commands
 
 DOCS = Path("docs")
 PIPELINES = Path("eval/pipelines")
@@ -19,7 +20,7 @@ PIPELINES = Path("eval/pipelines")
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.launcher import run_all
 
-    return run_all(web_port=args.port, open_browser=not args.no_browser)
+    return run_all(web_port=args.port, console_port=args.console_port, open_browser=not args.no_browser)
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -136,8 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="contactpunt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="start Rasa, the action server and the local web chat on loopback")
+    run = sub.add_parser("run", help="start Rasa, the action server, the web chat and the adviser console on loopback")
     run.add_argument("--port", type=int, default=8080, help="port of the local web chat (default 8080)")
+    run.add_argument("--console-port", type=int, default=8081, help="port of the adviser console (default 8081)")
     run.add_argument("--no-browser", action="store_true", help="do not try to open a browser")
     run.set_defaults(func=cmd_run)
 
@@ -167,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-profile", help="validate institution profiles (default: all)")
     check.add_argument("names", nargs="*", help="profile ids or YAML paths")
     check.set_defaults(func=cmd_check_profile)
+
+    add_adviser_commands(sub)
     return parser
 
 

@@ -3,7 +3,7 @@
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import yaml
 from pydantic import BaseModel, Extra, ValidationError, constr, validator
@@ -120,7 +120,7 @@ def load_profile(name: str) -> Profile:
     """Load a profile by id (a file in bot/profiles/) or by path to a YAML file."""
     path = _profile_path(name)
     if not path.is_file():
-        available = ", ".join(sorted(p.stem for p in PROFILE_DIR.glob("*.yml")))
+        available = ", ".join(profile_names())
         raise ProfileError(f"Institution profile '{name}' not found ({path}). Available: {available}.")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -135,6 +135,11 @@ def load_profile(name: str) -> Profile:
             f"{' -> '.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
         )
         raise ProfileError(f"Institution profile {path} is invalid: {problems}") from None
+
+
+def profile_names() -> List[str]:
+    """The ids of the institution profiles that ship with the assistant."""
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yml"))
 
 
 @lru_cache(maxsize=None)

@@ -1,6 +1,8 @@
-"""Starts the action server, Rasa and the local web chat on loopback, and stops them together."""
+"""Starts the action server, Rasa, the local web chat and the adviser console on loopback, and stops them together."""
 
+import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,8 +17,14 @@ import yaml
 from aiohttp import web
 
 from bot.classifier import latest_model
-from bot.institution_profile import active_profile
+from bot.institution_profile import active_profile, load_profile, profile_names
 from bot.webchat.server import create_app
+from handoff.advisers import Advisers
+from handoff.case_queue import CaseQueue
+from handoff.console.app import create_console
+from handoff.db import URL_ENV, make_engine, migrate, queue_url, session_factory
+from handoff.rasa_client import RasaClient
+from handoff.request import SINK_ENV
 
 HOST = "127.0.0.1"
 RASA_PORT = int(os.environ.get("CONTACTPUNT_RASA_PORT", "5005"))
@@ -28,8 +36,18 @@ def service_environment() -> Dict[str, str]:
     """Loopback only, and no access logs: they would hold addresses and conversation paths."""
     env = dict(os.environ)
     env.update({"SANIC_HOST": HOST, "SANIC_ACCESS_LOG": "False", "TF_CPP_MIN_LOG_LEVEL": "2",
-                "RASA_TELEMETRY_ENABLED": "false"})
+                "RASA_TELEMETRY_ENABLED": "false", SINK_ENV: "handoff.sink:queue_sink", URL_ENV: queue_url()})
     return env
+
+
+def credentials_file(directory: Path, web_port: int, outbox_token: str) -> Path:
+    """credentials.yml for this start: the callback channel posts to the web chat's outbox."""
+    path = directory / "credentials.yml"
+    path.write_text(yaml.safe_dump({"callback": {
+        "url": f"http://{HOST}:{web_port}/rasa/outbox",
+        "headers": {"Authorization": f"Bearer {outbox_token}"},
+    }}), encoding="utf-8")
+    return path
 
 
 def endpoints_file(directory: Path) -> Path:
@@ -41,12 +59,15 @@ def endpoints_file(directory: Path) -> Path:
     return path
 
 
-def service_commands(endpoints: Path) -> List[List[str]]:
+def service_commands(endpoints: Path, credentials: Path, jwt_secret: str) -> List[List[str]]:
+    """Rasa's HTTP API is on only so the console can join a conversation, and only with a JWT
+    signed with a secret made fresh for each start (Rasa takes it only as an argument)."""
     python = sys.executable
     return [
         [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)],
         [python, "-m", "rasa", "run", "--interface", HOST, "--port", str(RASA_PORT),
-         "--model", str(latest_model()), "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
+         "--model", str(latest_model()), "--endpoints", str(endpoints), "--credentials", str(credentials),
+         "--enable-api", "--jwt-method", "HS256", "--jwt-secret", jwt_secret],
     ]
 
 
@@ -90,19 +111,51 @@ def stop(processes: List[subprocess.Popen]) -> None:
             process.kill()
 
 
-def run_all(web_port: int, open_browser: bool) -> int:
+def meldplicht_procedures() -> Dict[str, str]:
+    return {name: load_profile(name).safeguarding.meldplicht_staff.nl for name in profile_names()}
+
+
+async def serve(apps: List[tuple]) -> None:
+    """Serve each (app, port) on loopback until interrupted; no access logs."""
+    runners = []
+    for app, port in apps:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, HOST, port).start()
+        runners.append(runner)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+
+
+def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
     profile = active_profile()  # fails early, with a clear message, on an invalid profile
+    engine = make_engine()
+    migrate(engine)
+    sessions = session_factory(engine)
+    jwt_secret, outbox_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     runtime = tempfile.TemporaryDirectory(prefix="contactpunt-")
-    commands = service_commands(endpoints_file(Path(runtime.name)))
+    directory = Path(runtime.name)
+    commands = service_commands(endpoints_file(directory), credentials_file(directory, web_port, outbox_token),
+                                jwt_secret)
     processes = [subprocess.Popen(command, env=service_environment()) for command in commands]
     try:
         wait_until_up(processes)
-        url = f"http://{HOST}:{web_port}/"
-        print(f"\nContactpunt ({profile.name}) is running. Open the chat: {url}\nStop with Ctrl+C.\n", flush=True)
+        url, console_url = f"http://{HOST}:{web_port}/", f"http://{HOST}:{console_port}/"
+        print(f"\nContactpunt ({profile.name}) is running.\n  Chat:    {url}\n  Console: {console_url}"
+              f"\nStop with Ctrl+C.\n", flush=True)
         if open_browser:
             webbrowser.open(url)
-        app = create_app(profile, f"http://{HOST}:{RASA_PORT}")
-        web.run_app(app, host=HOST, port=web_port, access_log=None, print=None)
+        queue = CaseQueue(sessions)
+        chat = create_app(profile, f"http://{HOST}:{RASA_PORT}", outbox_token, queue)
+        console = create_console(queue, Advisers(sessions),
+                                 RasaClient(f"http://{HOST}:{RASA_PORT}", jwt_secret),
+                                 meldplicht_procedures())
+        asyncio.run(serve([(chat, web_port), (console, console_port)]))
+        return 0
+    except KeyboardInterrupt:
         return 0
     except RuntimeError as error:
         print(f"contactpunt: {error}", file=sys.stderr)

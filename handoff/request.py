@@ -2,8 +2,8 @@
 
 import importlib
 import os
-from dataclasses import dataclass
-from typing import Optional, Protocol, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Protocol, Tuple
 
 SINK_ENV = "CONTACTPUNT_HANDOFF_SINK"
 
@@ -22,12 +22,25 @@ class HandoffRequest:
     urgent: Tuple[str, ...] = ()
     #: For a meldplicht case: the procedure the adviser must follow (from the institution profile).
     adviser_procedure: Optional[str] = None
+    #: The conversation so far as (speaker, text) pairs, speaker "reporter" or "assistant".
+    transcript: Tuple[Tuple[str, str], ...] = ()
+    #: All five safeguarding flags, and the names of the rules that set them (never text).
+    flags: Dict[str, Any] = field(default_factory=dict)
+    reasons: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The queue took the case: its id (for the live phase) and the code the reporter comes back with."""
+
+    case_id: str
+    case_code: str
 
 
 class HandoffSink(Protocol):
-    """Receives handoff requests; returns the case code the reporter can come back with."""
+    """Receives handoff requests; raises when the case could not be stored."""
 
-    def submit(self, request: HandoffRequest) -> str:
+    def submit(self, request: HandoffRequest) -> Submitted:
         ...
 
 

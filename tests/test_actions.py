@@ -17,7 +17,7 @@ from actions.routes import (
     ActionExplainRoutes,
 )
 from bot.institution_profile import active_profile, load_profile
-from handoff.request import SINK_ENV
+from handoff.request import SINK_ENV, Submitted
 from tests.conftest import make_tracker, run_action as run
 
 ROCMN = load_profile("rocmn")
@@ -175,7 +175,7 @@ class RecordingSink:
 
     def submit(self, request):
         self.received.append(request)
-        return "K7M2-QX9D"
+        return Submitted("case-1", "K7M2-QX9D-4P8W-Z2RT-1HJN")
 
 
 class FailingSink:
@@ -203,8 +203,9 @@ def test_consented_summary_goes_through_the_seam(dispatcher, monkeypatch):
         "samenvatting", "pesten", "student", "rocmn",
     )
     assert dispatcher.messages[0]["response"] == "utter_handoff_sent"
-    assert dispatcher.messages[0]["case_code"] == "K7M2-QX9D"
+    assert dispatcher.messages[0]["case_code"] == "K7M2-QX9D-4P8W-Z2RT-1HJN"
     assert SlotSet("handoff_summary", None) in events
+    assert SlotSet("case_id", "case-1") in events
 
 
 def test_a_failing_queue_never_leaks_the_summary_into_logs(dispatcher, monkeypatch, caplog):

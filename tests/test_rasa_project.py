@@ -30,7 +30,8 @@ def responses_used_outside_stories() -> set:
 
 
 def test_rasa_data_validate_is_clean():
-    """No errors and no warnings, except Rasa's false positive for responses only actions utter."""
+    """No errors and no warnings, except Rasa's false positives: responses only actions utter, and the
+    EXTERNAL_ intents the adviser console triggers (they never come from text, so have no NLU examples)."""
     result = subprocess.run(
         [sys.executable, "-m", "rasa", "data", "validate"], cwd=ROOT, capture_output=True, text=True
     )
@@ -38,7 +39,8 @@ def test_rasa_data_validate_is_clean():
     assert result.returncode == 0, output[-4000:]
     warnings = re.findall(r"UserWarning: (.*)", output)
     unused = {m for w in warnings for m in re.findall(r"The utterance '(\w+)' is not used in any story or rule", w)}
-    others = [w for w in warnings if "is not used in any story or rule" not in w]
+    external = re.compile(r"The intent 'EXTERNAL_\w+' is listed in the domain file, but is not found in the NLU")
+    others = [w for w in warnings if "is not used in any story or rule" not in w and not external.search(w)]
     assert others == []
     assert unused <= responses_used_outside_stories(), unused - responses_used_outside_stories()
 

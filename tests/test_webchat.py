@@ -3,6 +3,7 @@
 import asyncio
 import re
 
+import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -12,23 +13,31 @@ from bot.webchat.server import STATIC, create_app
 SENDER = "0f5c1a2e-8a7b-4c1d-9e2f-3a4b5c6d7e8f"
 
 
-def fake_rasa(received):
+TOKEN = "outbox-token-for-tests"
+
+
+def fake_rasa(received, chat):
+    """Behaves like Rasa's callback channel: posts each reply to the outbox before answering."""
     async def webhook(request):
         body = await request.json()
         received.append(body)
-        return web.json_response([{"recipient_id": body["sender"], "text": "echo: " + body["message"],
-                                   "buttons": [{"title": "Ja", "payload": "/affirm"}]}])
+        reply = {"recipient_id": body["sender"], "text": "echo: " + body["message"],
+                 "buttons": [{"title": "Ja", "payload": "/affirm"}]}
+        async with aiohttp.ClientSession() as session:
+            await session.post(chat["outbox"], json=reply, headers={"Authorization": f"Bearer {TOKEN}"})
+        return web.Response(text="success")
 
     app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
+    app.router.add_post("/webhooks/callback/webhook", webhook)
     return app
 
 
 async def with_chat(check):
-    received = []
-    async with TestServer(fake_rasa(received)) as rasa:
-        app = create_app(load_profile("rocmn"), str(rasa.make_url("/")))
+    received, chat = [], {}
+    async with TestServer(fake_rasa(received, chat)) as rasa:
+        app = create_app(load_profile("rocmn"), str(rasa.make_url("/")), TOKEN)
         async with TestClient(TestServer(app)) as client:
+            chat["outbox"] = str(client.make_url("/rasa/outbox"))
             await check(client, received)
 
 
@@ -61,7 +70,7 @@ def test_bad_input_gets_a_clear_error_not_a_crash():
 
 def test_rasa_down_gives_503_and_a_plain_reason():
     async def check():
-        app = create_app(load_profile("rocmn"), "http://127.0.0.1:9")
+        app = create_app(load_profile("rocmn"), "http://127.0.0.1:9", TOKEN)
         async with TestClient(TestServer(app)) as client:
             response = await client.post("/api/message", json={"sender": SENDER, "text": "hoi"})
             assert response.status == 503
@@ -78,7 +87,8 @@ def test_every_response_carries_strict_security_headers():
             assert response.headers["Cache-Control"] == "no-store"
             assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
         config = await (await client.get("/api/config")).json()
-        assert config == {"institution": "ROC Midden Nederland", "quick_exit_url": "https://www.google.nl"}
+        assert config == {"institution": "ROC Midden Nederland", "quick_exit_url": "https://www.google.nl",
+                          "case_codes": False}
 
     asyncio.run(with_chat(check))
 
@@ -88,3 +98,18 @@ def test_the_page_loads_nothing_from_third_parties_and_stores_nothing():
         source = path.read_text()
         assert not re.search(r"(src|href)=\"https?://", source), path
         assert "localStorage" not in source and "document.cookie" not in source, path
+
+
+def test_messages_pushed_later_reach_the_long_poll_and_strangers_cannot_push():
+    async def check(client, received):
+        pushed = {"recipient_id": SENDER, "text": "Contactpersoon: ik ben er"}
+        refused = await client.post("/rasa/outbox", json=pushed, headers={"Authorization": "Bearer wrong"})
+        assert refused.status == 403
+        waiting = asyncio.ensure_future(client.get("/api/updates", params={"sender": SENDER}))
+        await asyncio.sleep(0.2)
+        accepted = await client.post("/rasa/outbox", json=pushed, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert accepted.status == 200
+        assert await (await waiting).json() == [{"text": "Contactpersoon: ik ben er"}]
+        assert (await client.get("/api/updates", params={"sender": "bad"})).status == 400
+
+    asyncio.run(with_chat(check))

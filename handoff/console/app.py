@@ -1,0 +1,254 @@
+"""The adviser console (aiohttp): login with passphrase + TOTP, the queue, a case, live replies, audit log."""
+
+import asyncio
+import hmac
+import secrets
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Optional
+
+import jinja2
+from aiohttp import web
+
+from handoff.advisers import Advisers, LoginFailed
+from handoff.case_queue import AMSTERDAM, LIVE, REFERRALS, CaseNotFound, CaseQueue, DecryptionError, aware, utcnow
+from handoff.console.sessions import ConsoleSession, SessionStore
+from handoff.rasa_client import RasaClient, RasaUnavailable
+
+HERE = Path(__file__).parent
+COOKIE, LOGIN_COOKIE = "cp_console", "cp_login"
+PUBLIC = ("/login", "/static/")
+MAX_REPLY_CHARS = 4000
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+URGENCY_LABELS = {"acute": "Acuut gevaar", "meldplicht": "Meldplicht", "meldcode": "Meldcode", "": ""}
+REFERRAL_LABELS = {"ivp": "Interne vertrouwenspersoon", "evp": "Externe vertrouwenspersoon",
+                   "cvb": "College van Bestuur", "police": "Politie", "veilig_thuis": "Veilig Thuis",
+                   "gp_psychologist": "Huisarts / psycholoog", "none": "Geen doorverwijzing"}
+
+QUEUE_KEY = web.AppKey("queue", CaseQueue)
+ADVISERS_KEY = web.AppKey("advisers", Advisers)
+SESSIONS_KEY = web.AppKey("sessions", SessionStore)
+RASA_KEY = web.AppKey("rasa", object)
+TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
+SECURE_KEY = web.AppKey("secure_cookies", bool)
+PROCEDURES_KEY = web.AppKey("procedures", dict)
+
+
+def _local(moment: datetime) -> str:
+    return aware(moment).astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
+
+
+def _render(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
+    html = request.app[TEMPLATES_KEY].get_template(template).render(
+        session=request.get("session"), urgency_labels=URGENCY_LABELS, referral_labels=REFERRAL_LABELS,
+        local=_local, **context)
+    return web.Response(text=html, content_type="text/html", status=status)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        response = error
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+@web.middleware
+async def require_login(request: web.Request, handler):
+    """Every route but the login page and static files needs a live session; POSTs need its CSRF token."""
+    if request.path == "/login" or request.path.startswith("/static/"):
+        return await handler(request)
+    session = request.app[SESSIONS_KEY].get(request.cookies.get(COOKIE))
+    if session is None:
+        if request.method == "GET" and not request.path.endswith(".json"):
+            raise web.HTTPSeeOther("/login")
+        raise web.HTTPUnauthorized(text="login required")
+    if request.method == "POST":
+        form = await request.post()
+        if not hmac.compare_digest(str(form.get("csrf", "")), session.csrf):
+            raise web.HTTPForbidden(text="invalid form token; reload the page")
+    request["session"] = session
+    return await handler(request)
+
+
+def _blocking(request: web.Request, function, *args):
+    return asyncio.get_running_loop().run_in_executor(None, partial(function, *args))
+
+
+# -- login ----------------------------------------------------------------------------------------
+
+async def login_page(request: web.Request) -> web.Response:
+    token = secrets.token_urlsafe(24)
+    response = _render(request, "login.html", login_token=token, error=None)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE_KEY])
+    return response
+
+
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    if not hmac.compare_digest(str(form.get("login_token", "")), request.cookies.get(LOGIN_COOKIE, "-")):
+        raise web.HTTPForbidden(text="invalid form token; reload the page")
+    login_name, sessions = str(form.get("login", "")).strip(), request.app[SESSIONS_KEY]
+    error = "Inloggen mislukt. Controleer je gegevens."
+    if sessions.locked(login_name):
+        error = "Te veel pogingen. Probeer het over een kwartier opnieuw."
+    else:
+        try:
+            adviser = await _blocking(request, request.app[ADVISERS_KEY].unlock, login_name,
+                                      str(form.get("passphrase", "")), str(form.get("totp", "")))
+        except LoginFailed:
+            sessions.failed(login_name)
+        else:
+            await _blocking(request, request.app[QUEUE_KEY].record, adviser.id, "login")
+            response = web.HTTPSeeOther("/")
+            response.set_cookie(COOKIE, sessions.create(adviser), httponly=True, samesite="Strict",
+                                secure=request.app[SECURE_KEY])
+            response.del_cookie(LOGIN_COOKIE)
+            raise response
+    token = secrets.token_urlsafe(24)
+    response = _render(request, "login.html", status=401, login_token=token, error=error)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE_KEY])
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    session: ConsoleSession = request["session"]
+    request.app[SESSIONS_KEY].end(request.cookies.get(COOKIE))
+    await _blocking(request, request.app[QUEUE_KEY].record, session.adviser.id, "logout")
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(COOKIE)
+    raise response
+
+
+# -- queue and cases --------------------------------------------------------------------------------
+
+async def queue_page(request: web.Request) -> web.Response:
+    session: ConsoleSession = request["session"]
+    cases = await _blocking(request, request.app[QUEUE_KEY].queue_for, session.adviser)
+    return _render(request, "queue.html", cases=cases, now=utcnow(), aware=aware,
+                   procedures=request.app[PROCEDURES_KEY])
+
+
+async def _open(request: web.Request, audit: bool):
+    session: ConsoleSession = request["session"]
+    try:
+        return await _blocking(request, request.app[QUEUE_KEY].open_case, session.adviser,
+                               request.match_info["case_id"], audit)
+    except (CaseNotFound, DecryptionError):
+        raise web.HTTPNotFound(text="case not found") from None
+
+
+async def case_page(request: web.Request) -> web.Response:
+    view = await _open(request, audit=True)
+    notice = {"unreachable": "De melder is nu niet live bereikbaar. Je bericht is bewaard; de melder leest het "
+                             "met de casecode."}.get(request.query.get("notice", ""))
+    return _render(request, "case.html", view=view, referrals=REFERRALS, now=utcnow(), aware=aware,
+                   notice=notice, procedures=request.app[PROCEDURES_KEY])
+
+
+async def case_messages(request: web.Request) -> web.Response:
+    view = await _open(request, audit=False)
+    return web.json_response({"status": view.case.status, "messages": [
+        {"author": m.author, "text": m.text, "at": _local(m.at)} for m in view.messages]})
+
+
+async def _tell_reporter(request: web.Request, view, intent: str, entities: Optional[dict] = None) -> bool:
+    conversation = view.report.get("conversation_id")
+    rasa: Optional[RasaClient] = request.app[RASA_KEY]
+    if not conversation or rasa is None:
+        return False
+    try:
+        await rasa.trigger(conversation, intent, entities)
+        return True
+    except RasaUnavailable:
+        return False
+
+
+def _back(request: web.Request, reached: bool = True) -> web.HTTPSeeOther:
+    suffix = "" if reached else "?notice=unreachable"
+    return web.HTTPSeeOther(f"/cases/{request.match_info['case_id']}{suffix}")
+
+
+async def claim(request: web.Request) -> web.Response:
+    """Claim the case and join the reporter's conversation live."""
+    session: ConsoleSession = request["session"]
+    queue, case_id = request.app[QUEUE_KEY], request.match_info["case_id"]
+    view = await _open(request, audit=False)
+    try:
+        await _blocking(request, queue.claim, session.adviser, case_id)
+        await _blocking(request, queue.set_live, session.adviser, case_id, True)
+    except CaseNotFound:
+        raise web.HTTPNotFound(text="case not found") from None
+    raise _back(request, await _tell_reporter(request, view, "EXTERNAL_adviser_joined"))
+
+
+async def reply(request: web.Request) -> web.Response:
+    session: ConsoleSession = request["session"]
+    text = str((await request.post()).get("text", "")).strip()
+    if not text or len(text) > MAX_REPLY_CHARS:
+        raise web.HTTPBadRequest(text=f"a reply is 1 to {MAX_REPLY_CHARS} characters")
+    view = await _open(request, audit=False)
+    try:
+        await _blocking(request, request.app[QUEUE_KEY].reply, session.adviser, view.case.id, text)
+    except CaseNotFound:
+        raise web.HTTPNotFound(text="case not found") from None
+    reached = view.case.status == LIVE and await _tell_reporter(
+        request, view, "EXTERNAL_adviser_message", {"adviser_message": text})
+    raise _back(request, reached or view.case.status != LIVE)
+
+
+async def end_live(request: web.Request) -> web.Response:
+    session: ConsoleSession = request["session"]
+    view = await _open(request, audit=False)
+    await _blocking(request, request.app[QUEUE_KEY].set_live, session.adviser, view.case.id, False)
+    await _tell_reporter(request, view, "EXTERNAL_adviser_left")
+    raise _back(request)
+
+
+async def close(request: web.Request) -> web.Response:
+    session: ConsoleSession = request["session"]
+    referral = str((await request.post()).get("referral", ""))
+    if referral not in REFERRALS:
+        raise web.HTTPBadRequest(text="choose a referral")
+    view = await _open(request, audit=False)
+    await _blocking(request, request.app[QUEUE_KEY].close, session.adviser, view.case.id, referral)
+    if view.case.status == LIVE:
+        await _tell_reporter(request, view, "EXTERNAL_adviser_left")
+    raise web.HTTPSeeOther("/")
+
+
+async def audit_page(request: web.Request) -> web.Response:
+    events = await _blocking(request, request.app[QUEUE_KEY].audit_log)
+    return _render(request, "audit.html", events=events)
+
+
+def create_console(queue: CaseQueue, advisers: Advisers, rasa: Optional[RasaClient],
+                   procedures: dict, secure_cookies: bool = False) -> web.Application:
+    """`procedures`: per location, what an adviser must do in a meldplicht case (from the profiles)."""
+    app = web.Application(middlewares=[security_headers, require_login], client_max_size=64 * 1024)
+    app[QUEUE_KEY], app[ADVISERS_KEY], app[RASA_KEY] = queue, advisers, rasa
+    app[SESSIONS_KEY], app[SECURE_KEY], app[PROCEDURES_KEY] = SessionStore(), secure_cookies, procedures
+    app[TEMPLATES_KEY] = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+    app.router.add_get("/login", login_page)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/", queue_page)
+    app.router.add_get("/audit", audit_page)
+    app.router.add_get("/cases/{case_id}", case_page)
+    app.router.add_get("/cases/{case_id}/messages.json", case_messages)
+    app.router.add_post("/cases/{case_id}/claim", claim)
+    app.router.add_post("/cases/{case_id}/reply", reply)
+    app.router.add_post("/cases/{case_id}/end-live", end_live)
+    app.router.add_post("/cases/{case_id}/close", close)
+    app.router.add_static("/static/", HERE / "static")
+    return app
