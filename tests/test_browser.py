@@ -16,15 +16,17 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def chat_url(trained_model):
+def chat_url(trained_model, tmp_path_factory):
     web_port, rasa_port, actions_port = free_port(), free_port(), free_port()
     env = service_env(
-        CONTACTPUNT_RASA_PORT=str(rasa_port), CONTACTPUNT_ACTIONS_PORT=str(actions_port), CONTACTPUNT_PROFILE="rocmn"
+        CONTACTPUNT_RASA_PORT=str(rasa_port), CONTACTPUNT_ACTIONS_PORT=str(actions_port), CONTACTPUNT_PROFILE="rocmn",
+        CONTACTPUNT_QUEUE_URL=f"sqlite:///{tmp_path_factory.mktemp('queue') / 'queue.sqlite'}",
     )
     ARTIFACTS.mkdir(exist_ok=True)
     with open(RUN_LOG, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--no-browser", "--port", str(web_port)],
+            [sys.executable, "-m", "bot.cli", "run", "--no-browser", "--port", str(web_port),
+             "--console-port", str(free_port())],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:
@@ -35,8 +37,8 @@ def chat_url(trained_model):
         process.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def browser():
+def chromium(profile: str, window: str = "420,860"):
+    """Headless Debian Chromium with its own empty profile, no background traffic."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -44,10 +46,15 @@ def browser():
     options.binary_location = "/usr/bin/chromium"
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--lang=nl", "--window-size=420,860"):
+                 "--no-first-run", "--lang=nl", f"--window-size={window}"):
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={ARTIFACTS / 'chromium-profile'}")
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    options.add_argument(f"--user-data-dir={ARTIFACTS / profile}")
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = chromium("chromium-profile")
     yield driver
     driver.quit()
 

@@ -87,8 +87,16 @@ def _blocking(request: web.Request, function, *args):
 
 # -- login ----------------------------------------------------------------------------------------
 
+def _login_token(request: web.Request) -> str:
+    """The double-submit token of the login form; kept across requests (a favicon fetch that is sent
+    to /login must not replace it under an open form)."""
+    current = request.cookies.get(LOGIN_COOKIE, "")
+    return current if len(current) == 32 and current.replace("-", "").replace("_", "").isalnum() \
+        else secrets.token_urlsafe(24)
+
+
 async def login_page(request: web.Request) -> web.Response:
-    token = secrets.token_urlsafe(24)
+    token = _login_token(request)
     response = _render(request, "login.html", login_token=token, error=None)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE_KEY])
     return response
@@ -115,7 +123,7 @@ async def login(request: web.Request) -> web.Response:
                                 secure=request.app[SECURE_KEY])
             response.del_cookie(LOGIN_COOKIE)
             raise response
-    token = secrets.token_urlsafe(24)
+    token = _login_token(request)
     response = _render(request, "login.html", status=401, login_token=token, error=error)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE_KEY])
     return response
