@@ -133,6 +133,13 @@ def cmd_check_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_benchmark_crypto(args: argparse.Namespace) -> int:
+    from handoff.crypto_benchmark import write_report
+
+    print(write_report(DOCS / "crypto.md", args.rounds))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="contactpunt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -169,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-profile", help="validate institution profiles (default: all)")
     check.add_argument("names", nargs="*", help="profile ids or YAML paths")
     check.set_defaults(func=cmd_check_profile)
+
+    crypto = sub.add_parser("benchmark-crypto", help="time and size the HPKE suites for cases; writes docs/crypto.md")
+    crypto.add_argument("--rounds", type=int, default=200, help="runs per measurement (median reported)")
+    crypto.set_defaults(func=cmd_benchmark_crypto)
 
     add_adviser_commands(sub)
     return parser
