@@ -157,6 +157,12 @@ def tracker_store_bytes() -> bytes:
 def test_one_hundred_canary_cases_leave_no_clear_trace(stack):
     """Each case carries unique random strings from the reporter and the adviser; none may be found in
     the queue database (with -wal and -shm), the logs of every process, or the tracker store."""
+    import sqlite3
+
+    # An open connection keeps SQLite's -wal file in place (the last one to close would remove it),
+    # so what the writers put there is read below, not checkpointed away first.
+    keep_wal = sqlite3.connect(Path(stack["data"]) / "queue.sqlite")
+    keep_wal.execute("SELECT count(*) FROM cases").fetchone()
     console = Console(stack["console"], stack["seed"])
     canaries = []
     for number in range(100):
@@ -180,8 +186,10 @@ def test_one_hundred_canary_cases_leave_no_clear_trace(stack):
     database_files = sorted(Path(stack["data"]).glob("queue.sqlite*"))
     assert any(p.name.endswith("-wal") for p in database_files)
     stored = b"".join(p.read_bytes() for p in database_files)
+    assert len(stored) > 100 * 1000  # the cases really are in these files, sealed
     logs = LOG.read_bytes()
     trackers = tracker_store_bytes()
+    keep_wal.close()
     for canary in canaries:
         needle = canary.encode()
         assert needle not in stored and needle not in logs and needle not in trackers, canary

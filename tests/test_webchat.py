@@ -113,3 +113,29 @@ def test_messages_pushed_later_reach_the_long_poll_and_strangers_cannot_push():
         assert (await client.get("/api/updates", params={"sender": "bad"})).status == 400
 
     asyncio.run(with_chat(check))
+
+
+def test_a_returning_reporter_reads_replies_and_answers_with_the_case_code(queue_db):
+    from handoff.advisers import Advisers
+    from handoff.case_queue import CaseQueue, Report
+
+    _, sessions = queue_db
+    advisers, queue = Advisers(sessions), CaseQueue(sessions)
+    advisers.add("anna", "Anna (COG)", "correct horse battery staple", ["rocmn"])
+    case_id, code = queue.enqueue(Report("rocmn", "", "pesten", {"summary": "x"}))
+    queue.reply(advisers.unlock("anna", "correct horse battery staple"), case_id, "Hoe gaat het nu?")
+
+    async def check():
+        app = create_app(load_profile("rocmn"), "http://127.0.0.1:9", TOKEN, queue)
+        async with TestClient(TestServer(app)) as client:
+            thread = await (await client.post("/api/case", json={"code": code.lower()})).json()
+            assert [(m["author"], m["text"]) for m in thread["messages"]] == [("adviser", "Hoe gaat het nu?")]
+            answered = await (await client.post("/api/case", json={"code": code, "text": "Beter."})).json()
+            assert [m["author"] for m in answered["messages"]] == ["adviser", "reporter"]
+            assert (await client.post("/api/case", json={"code": "12"})).status == 400
+            unknown = await client.post("/api/case", json={"code": "0000-0000-0000-0000-0000"})
+            assert unknown.status == 404 and await unknown.json() == {"error": "unknown or closed case"}
+            assert (await client.post("/api/case", json={"code": code, "text": " "})).status == 400
+            assert (await (await client.get("/api/config")).json())["case_codes"] is True
+
+    asyncio.run(check())

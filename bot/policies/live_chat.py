@@ -1,14 +1,14 @@
 """Dialogue policy for the live phase of a handoff: while an adviser is present the assistant only relays."""
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
-from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
+from rasa.core.policies.policy import PolicyPrediction, confidence_scores_for
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.policies.fixed_rule import FixedRulePolicy
 
 LIVE_SLOT = "live_chat"
 RELAY = "action_relay_to_adviser"
@@ -24,7 +24,7 @@ OWN_ACTIONS = {RELAY, *EXTERNAL.values()}
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
-class LiveChatPolicy(Policy):
+class LiveChatPolicy(FixedRulePolicy):
     """Outranks every other policy (priority 8) so that an active form or a rule cannot block the
     adviser's arrival, and so that no reporter message is dropped or answered by the bot while a
     person is present: each one goes to `action_relay_to_adviser`. Rasa's own pause
@@ -34,11 +34,6 @@ class LiveChatPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"priority": 8}
-
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        with self._model_storage.write_to(self._resource):
-            pass  # nothing to learn: the behaviour is the rule above
-        return self._resource
 
     def predict_action_probabilities(
         self,

@@ -1,15 +1,14 @@
 """Dialogue policy: when acute danger, meldplicht or meldcode is newly noticed, that answer comes first."""
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
-from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
+from rasa.core.policies.policy import PolicyPrediction, confidence_scores_for
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.policies.fixed_rule import FixedRulePolicy
 from bot.safeguarding.flags import pending_flags
 
 RESPONSE_ACTION = "action_respond_safeguarding"
@@ -19,7 +18,7 @@ AFTER_HANDOFF = "action_submit_handoff"
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
-class SafeguardingFirstPolicy(Policy):
+class SafeguardingFirstPolicy(FixedRulePolicy):
     """Outranks every other policy (priority 7 > RulePolicy's 6) for exactly one turn per new flag.
 
     After the safeguarding answer it ends the turn (the answer offers a person and asks a question),
@@ -31,11 +30,6 @@ class SafeguardingFirstPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"priority": 7}
-
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        with self._model_storage.write_to(self._resource):
-            pass  # nothing to learn: the behaviour is the rule above
-        return self._resource
 
     def predict_action_probabilities(
         self,

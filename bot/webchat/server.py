@@ -9,6 +9,8 @@ from typing import Optional
 import aiohttp
 from aiohttp import web
 
+from bot.security_headers import security_headers
+
 from bot.institution_profile import Profile
 from bot.webchat.outbox import Outbox
 
@@ -17,28 +19,12 @@ MAX_MESSAGE_CHARS = 4000
 LONG_POLL_SECONDS = 25
 _SENDER = re.compile(r"^[A-Za-z0-9-]{16,64}$")
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-}
 
 PROFILE_KEY = web.AppKey("profile", Profile)
 RASA_KEY = web.AppKey("rasa_webhook", str)
 OUTBOX_KEY = web.AppKey("outbox", Outbox)
 TOKEN_KEY = web.AppKey("outbox_token", str)
 QUEUE_KEY = web.AppKey("case_queue", object)
-
-
-@web.middleware
-async def security_headers(request: web.Request, handler):
-    try:
-        response = await handler(request)
-    except web.HTTPException as error:
-        response = error
-    response.headers.update(SECURITY_HEADERS)
-    return response
 
 
 async def index(request: web.Request) -> web.StreamResponse:

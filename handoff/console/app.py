@@ -11,6 +11,8 @@ from typing import Optional
 import jinja2
 from aiohttp import web
 
+from bot.security_headers import security_headers
+
 from handoff.advisers import Advisers, LoginFailed
 from handoff.case_queue import AMSTERDAM, LIVE, REFERRALS, CaseNotFound, CaseQueue, DecryptionError, aware, utcnow
 from handoff.console.sessions import ConsoleSession, SessionStore
@@ -21,13 +23,6 @@ COOKIE, LOGIN_COOKIE = "cp_console", "cp_login"
 PUBLIC = ("/login", "/static/")
 MAX_REPLY_CHARS = 4000
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
 URGENCY_LABELS = {"acute": "Acuut gevaar", "meldplicht": "Meldplicht", "meldcode": "Meldcode", "": ""}
 REFERRAL_LABELS = {"ivp": "Interne vertrouwenspersoon", "evp": "Externe vertrouwenspersoon",
                    "cvb": "College van Bestuur", "police": "Politie", "veilig_thuis": "Veilig Thuis",
@@ -51,16 +46,6 @@ def _render(request: web.Request, template: str, status: int = 200, **context) -
         session=request.get("session"), urgency_labels=URGENCY_LABELS, referral_labels=REFERRAL_LABELS,
         local=_local, **context)
     return web.Response(text=html, content_type="text/html", status=status)
-
-
-@web.middleware
-async def security_headers(request: web.Request, handler):
-    try:
-        response = await handler(request)
-    except web.HTTPException as error:
-        response = error
-    response.headers.update(SECURITY_HEADERS)
-    return response
 
 
 @web.middleware
