@@ -81,7 +81,7 @@ class ActionSubmitHandoff(Action):
             role=reporter_role(tracker),
             summary=tracker.get_slot("handoff_summary") or "",
             urgent=urgent,
-            adviser_procedure=institution.safeguarding.meldplicht_staff.nl if duty else None,
+            adviser_procedure=institution.safeguarding.adviser_procedure.nl if duty else None,
             transcript=transcript(tracker),
             flags={flag: tracker.get_slot(flag) for flag in FLAG_NAMES},
             reasons=flag_reasons(tracker),

@@ -62,6 +62,7 @@ class Safeguarding(_Strict):
 
     meldplicht: Text  # to a student or parent: the school must report to the CvB at once
     meldplicht_staff: Text  # to an employee who was told something: their own duty
+    adviser_procedure: Text  # to the adviser who receives such a case (shown in the console)
     meldcode: Text  # what the institution's meldcode means for the reporter
     source: constr(min_length=1)
 

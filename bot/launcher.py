@@ -112,7 +112,7 @@ def stop(processes: List[subprocess.Popen]) -> None:
 
 
 def meldplicht_procedures() -> Dict[str, str]:
-    return {name: load_profile(name).safeguarding.meldplicht_staff.nl for name in profile_names()}
+    return {name: load_profile(name).safeguarding.adviser_procedure.nl for name in profile_names()}
 
 
 async def serve(apps: List[tuple]) -> None:

@@ -61,6 +61,14 @@ class Message:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    adviser: Optional[str]
+    case_id: Optional[str]
+    action: str
+
+
+@dataclass(frozen=True)
 class CaseView:
     case: Case
     report: Dict[str, Any]
@@ -238,9 +246,13 @@ class CaseQueue:
             case.status, case.closed_at = CLOSED, self._now()
             self._audit(session, adviser.id, case_id, "closed")
 
-    def audit_log(self, limit: int = 500) -> List[AuditEvent]:
+    def audit_log(self, limit: int = 500) -> List[AuditEntry]:
+        """Newest first, with the adviser's login (the log stores only their id)."""
         with self._sessions() as session:
-            return session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)).all()
+            rows = session.execute(
+                select(AuditEvent, Adviser.login).outerjoin(Adviser, Adviser.id == AuditEvent.adviser_id)
+                .order_by(AuditEvent.id.desc()).limit(limit)).all()
+        return [AuditEntry(aware(event.at), login, event.case_id, event.action) for event, login in rows]
 
     def record(self, adviser_id: Optional[int], action: str, case_id: Optional[str] = None) -> None:
         """An audit entry outside a case operation (login, logout, key changes)."""

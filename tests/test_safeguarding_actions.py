@@ -93,7 +93,8 @@ def test_the_case_for_a_person_is_marked_urgent(dispatcher, monkeypatch):
     run(ActionSubmitHandoff(), dispatcher, make_tracker(slots=slots))
     request = RecordingSink.received[0]
     assert request.urgent == ("acute", "meldplicht")
-    assert request.adviser_procedure == ROCMN.safeguarding.meldplicht_staff.nl  # CvB at once, art. 8
+    assert request.adviser_procedure == ROCMN.safeguarding.adviser_procedure.nl
+    assert "College van Bestuur" in request.adviser_procedure and "vertrouwensinspecteur" in request.adviser_procedure
 
 
 def test_staff_told_without_an_age_get_their_duty_at_once(dispatcher):
