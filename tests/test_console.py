@@ -178,3 +178,19 @@ def test_five_failed_logins_lock_the_account_for_a_while():
     assert store.locked("anna")
     now[0] += LOCKOUT_SECONDS + 1
     assert not store.locked("anna")
+
+
+def test_a_case_past_its_five_working_days_is_shown_overdue(queue_db):
+    from datetime import datetime, timezone
+
+    _, sessions = queue_db
+    old = CaseQueue(sessions, now=lambda: datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))
+
+    async def check(client, app, seed, case_id, triggered):
+        old.enqueue(Report("rocmn", "", "pesten", {"summary": "oud"}))
+        await log_in(client, seed)
+        page = await (await client.get("/")).text()
+        assert page.count("te laat") == 1  # the old case; the fresh meldplicht case is within its deadline
+        assert "12-01-2026" in page  # Monday 5 January + five working days = Monday 12 January
+
+    run_console(queue_db, check)

@@ -23,6 +23,7 @@ COOKIE, LOGIN_COOKIE = "cp_console", "cp_login"
 PUBLIC = ("/login", "/static/")
 MAX_REPLY_CHARS = 4000
 
+STATUS_LABELS = {"new": "nieuw", "claimed": "opgepakt", "live": "live met de melder", "closed": "afgesloten"}
 URGENCY_LABELS = {"acute": "Acuut gevaar", "meldplicht": "Meldplicht", "meldcode": "Meldcode", "": ""}
 REFERRAL_LABELS = {"ivp": "Interne vertrouwenspersoon", "evp": "Externe vertrouwenspersoon",
                    "cvb": "College van Bestuur", "police": "Politie", "veilig_thuis": "Veilig Thuis",
@@ -44,6 +45,7 @@ def _local(moment: datetime) -> str:
 def _render(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
     html = request.app[TEMPLATES_KEY].get_template(template).render(
         session=request.get("session"), urgency_labels=URGENCY_LABELS, referral_labels=REFERRAL_LABELS,
+        status_labels=STATUS_LABELS,
         local=_local, **context)
     return web.Response(text=html, content_type="text/html", status=status)
 
@@ -151,7 +153,7 @@ async def case_page(request: web.Request) -> web.Response:
 
 async def case_messages(request: web.Request) -> web.Response:
     view = await _open(request, audit=False)
-    return web.json_response({"status": view.case.status, "messages": [
+    return web.json_response({"status": view.case.status, "status_label": STATUS_LABELS[view.case.status], "messages": [
         {"author": m.author, "text": m.text, "at": _local(m.at)} for m in view.messages]})
 
 

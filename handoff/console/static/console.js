@@ -17,7 +17,7 @@
       return li;
     });
     thread.replaceChildren.apply(thread, items);
-    document.getElementById("status").textContent = data.status;
+    document.getElementById("status").textContent = data.status_label;
   }
   function poll() {
     fetch(thread.dataset.source, { credentials: "same-origin" })
