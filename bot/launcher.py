@@ -152,7 +152,9 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
         chat = create_app(profile, f"http://{HOST}:{RASA_PORT}", outbox_token, queue)
         console = create_console(queue, Advisers(sessions),
                                  RasaClient(f"http://{HOST}:{RASA_PORT}", jwt_secret),
-                                 meldplicht_procedures())
+                                 meldplicht_procedures(),
+                                 # behind an HTTPS reverse proxy, cookies must be Secure as well
+                                 secure_cookies=os.environ.get("CONTACTPUNT_CONSOLE_HTTPS") == "1")
         asyncio.run(serve([(chat, web_port), (console, console_port)]))
         return 0
     except KeyboardInterrupt:

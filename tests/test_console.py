@@ -194,3 +194,25 @@ def test_a_case_past_its_five_working_days_is_shown_overdue(queue_db):
         assert "12-01-2026" in page  # Monday 5 January + five working days = Monday 12 January
 
     run_console(queue_db, check)
+
+
+def test_a_used_totp_code_cannot_be_replayed(queue_db):
+    async def check(client, app, seed, case_id, triggered):
+        code = totp_code(seed, time.time())
+        assert (await log_in(client, seed, code)).status == 303
+        client.session.cookie_jar.clear()
+        assert (await log_in(client, seed, code)).status == 401
+
+    run_console(queue_db, check)
+
+
+def test_expired_sessions_are_forgotten_without_being_asked_for():
+    from handoff.case_queue import UnlockedAdviser
+    from handoff.console.sessions import ABSOLUTE_SECONDS, SessionStore
+
+    now = [0.0]
+    store = SessionStore(clock=lambda: now[0])
+    store.create(UnlockedAdviser(1, "anna", "Anna", "x25519", b"k" * 32))
+    now[0] += ABSOLUTE_SECONDS + 1
+    store.create(UnlockedAdviser(2, "bram", "Bram", "x25519", b"b" * 32))
+    assert [s.adviser.login for s in store._sessions.values()] == ["bram"]

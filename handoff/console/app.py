@@ -104,6 +104,9 @@ async def login(request: web.Request) -> web.Response:
         except LoginFailed:
             sessions.failed(login_name)
         else:
+            if sessions.code_already_used(login_name, str(form.get("totp", ""))):
+                sessions.failed(login_name)
+                raise web.HTTPUnauthorized(text="This code was already used. Wait for the next one.")
             await _blocking(request, request.app[QUEUE_KEY].record, adviser.id, "login")
             response = web.HTTPSeeOther("/")
             response.set_cookie(COOKIE, sessions.create(adviser), httponly=True, samesite="Strict",

@@ -10,6 +10,8 @@ from handoff.case_queue import UnlockedAdviser
 IDLE_SECONDS = 15 * 60
 ABSOLUTE_SECONDS = 8 * 60 * 60
 MAX_FAILURES, LOCKOUT_SECONDS = 5, 15 * 60
+#: A TOTP code is accepted for up to three 30-second steps; once used, it is refused for that long.
+CODE_REUSE_SECONDS = 120
 
 
 @dataclass
@@ -24,11 +26,33 @@ class SessionStore:
     def __init__(self, clock=time.monotonic):
         self._sessions: Dict[str, ConsoleSession] = {}
         self._failures: Dict[str, list] = {}
+        self._used_codes: Dict[tuple, float] = {}
         self._clock = clock
+
+    def _sweep(self, now: float) -> None:
+        """Forget expired sessions (and the keys in them) even if nobody asks for them again."""
+        for token in [t for t, s in self._sessions.items() if self._expired(s, now)]:
+            del self._sessions[token]
+        self._used_codes = {k: t for k, t in self._used_codes.items() if now - t < CODE_REUSE_SECONDS}
+
+    @staticmethod
+    def _expired(session: ConsoleSession, now: float) -> bool:
+        return now - session.seen > IDLE_SECONDS or now - session.started > ABSOLUTE_SECONDS
+
+    def code_already_used(self, login: str, code: str) -> bool:
+        """True if this TOTP code was used to log in recently (a replayed code); else remembers it."""
+        now = self._clock()
+        self._sweep(now)
+        key = (login, code.strip().replace(" ", ""))
+        if key in self._used_codes:
+            return True
+        self._used_codes[key] = now
+        return False
 
     def create(self, adviser: UnlockedAdviser) -> str:
         token = secrets.token_urlsafe(32)
         now = self._clock()
+        self._sweep(now)
         self._sessions[token] = ConsoleSession(adviser, started=now, seen=now)
         self._failures.pop(adviser.login, None)
         return token
@@ -39,8 +63,8 @@ class SessionStore:
         if session is None:
             return None
         now = self._clock()
-        if now - session.seen > IDLE_SECONDS or now - session.started > ABSOLUTE_SECONDS:
-            del self._sessions[token]
+        if self._expired(session, now):
+            self._sweep(now)
             return None
         session.seen = now
         return session
