@@ -7,6 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.safeguarding.flags import SIGNALS_KEY
+
 logger = logging.getLogger(__name__)
 
 ADVISER_MESSAGE_ENTITY = "adviser_message"
@@ -24,20 +26,28 @@ class ActionStartLiveChat(Action):
 
 
 class ActionRelayToAdviser(Action):
-    """Seals the reporter's message into the case; says something only when that fails."""
+    """Seals the reporter's message into the case. The assistant stays quiet, except when sealing fails
+    or the message shows immediate danger: then 112 (and 113) come first, even with a person present,
+    and the adviser sees the message marked."""
 
     def name(self) -> Text:
         return "action_relay_to_adviser"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        text = (tracker.latest_message or {}).get("text") or ""
-        case_id = tracker.get_slot("case_id")
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
         if not text.strip() or text.startswith("/"):
             return []  # a button payload: nothing for the adviser to read
+        signals = latest.get(SIGNALS_KEY) or {}
+        acute = bool(signals.get("acute"))
+        if acute:
+            dispatcher.utter_message(response="utter_acute_danger")
+            if any(reason.startswith("acute:suicidal") for reason in signals.get("reasons", [])):
+                dispatcher.utter_message(response="utter_acute_suicidal")
         try:
             from handoff.sink import queue
 
-            queue().add_reporter_message(case_id, text)
+            queue().add_reporter_message(tracker.get_slot("case_id"), text, acute=acute)
         except Exception as error:  # the reporter must know, and nothing of the text may reach a log
             logger.error("Relay to the adviser failed (%s).", type(error).__name__)
             dispatcher.utter_message(response="utter_live_message_not_delivered")

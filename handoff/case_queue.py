@@ -58,6 +58,8 @@ class Message:
     at: datetime
     author: str
     text: str
+    #: The assistant noticed immediate danger or suicidal thoughts in this message.
+    acute: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,13 +143,13 @@ class CaseQueue:
                            to_reporter=False)
         return case_id, code
 
-    def add_reporter_message(self, case_id: str, text: str) -> None:
+    def add_reporter_message(self, case_id: str, text: str, acute: bool = False) -> None:
         """A message from the reporter: relayed live by the assistant, or sent with the case code."""
         def add(session: Session) -> None:
             case = session.get(Case, case_id)
             if case is None or case.status == CLOSED:
                 raise CaseNotFound(case_id)
-            self._add_message(session, case, REPORTER, text)
+            self._add_message(session, case, REPORTER, text, acute)
         self._write_retrying(add)
 
     def case_for_code(self, code: str) -> str:
@@ -204,7 +206,8 @@ class CaseQueue:
                 if content.get("kind") == "report":
                     report = content
                 elif content.get("kind") == "message":
-                    messages.append(Message(item.seq, aware(item.created_at), content["author"], content["text"]))
+                    messages.append(Message(item.seq, aware(item.created_at), content["author"], content["text"],
+                                            bool(content.get("acute"))))
                 elif content.get("kind") == "referral":
                     report["referral"] = content["referral"]
             if audit:
@@ -275,8 +278,9 @@ class CaseQueue:
     def _audit(self, session: Session, adviser_id: Optional[int], case_id: Optional[str], action: str) -> None:
         session.add(AuditEvent(at=self._now(), adviser_id=adviser_id, case_id=case_id, action=action))
 
-    def _add_message(self, session: Session, case: Case, author: str, text: str) -> None:
-        self._add_item(session, case, {"kind": "message", "author": author, "text": text}, to_reporter=True)
+    def _add_message(self, session: Session, case: Case, author: str, text: str, acute: bool = False) -> None:
+        content = {"kind": "message", "author": author, "text": text, **({"acute": True} if acute else {})}
+        self._add_item(session, case, content, to_reporter=True)
 
     def _add_item(self, session: Session, case: Case, content: Dict[str, Any], to_reporter: bool) -> None:
         seq = (session.scalar(select(func.max(CaseItem.seq)).where(CaseItem.case_id == case.id)) or 0) + 1

@@ -157,7 +157,7 @@ async def case_page(request: web.Request) -> web.Response:
 async def case_messages(request: web.Request) -> web.Response:
     view = await _open(request, audit=False)
     return web.json_response({"status": view.case.status, "status_label": STATUS_LABELS[view.case.status], "messages": [
-        {"author": m.author, "text": m.text, "at": _local(m.at)} for m in view.messages]})
+        {"author": m.author, "text": m.text, "at": _local(m.at), "acute": m.acute} for m in view.messages]})
 
 
 async def _tell_reporter(request: web.Request, view, intent: str, entities: Optional[dict] = None) -> bool:

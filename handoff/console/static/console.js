@@ -13,7 +13,15 @@
       when.textContent = " " + m.at;
       var text = document.createElement("p");
       text.textContent = m.text;
-      li.append(who, when, text);
+      li.append(who, when);
+      if (m.acute) {
+        li.classList.add("acute");
+        var warning = document.createElement("strong");
+        warning.className = "late";
+        warning.textContent = " acuut gevaar: de melder kreeg 112/113";
+        li.append(warning);
+      }
+      li.append(text);
       return li;
     });
     thread.replaceChildren.apply(thread, items);
