@@ -12,6 +12,15 @@ from bot.safeguarding.flags import SIGNALS_KEY
 logger = logging.getLogger(__name__)
 
 ADVISER_MESSAGE_ENTITY = "adviser_message"
+CASE_ENTITY = "case_id"
+
+
+def _entity(tracker: Tracker, name: str):
+    """The value the console sent with its intent (first one of that name), or None."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == name and entity.get("value"):
+            return entity["value"]
+    return None
 
 
 class ActionStartLiveChat(Action):
@@ -22,7 +31,11 @@ class ActionStartLiveChat(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(response="utter_live_chat_started")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("live_chat", True)]
+        events = [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("live_chat", True)]
+        case_id = _entity(tracker, CASE_ENTITY)
+        if case_id:  # after an idle hour Rasa starts a new session and the case_id slot is gone
+            events.append(SlotSet("case_id", case_id))
+        return events
 
 
 class ActionRelayToAdviser(Action):
@@ -59,10 +72,9 @@ class ActionDeliverAdviserMessage(Action):
         return "action_deliver_adviser_message"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        entities = (tracker.latest_message or {}).get("entities") or []
-        for entity in entities:
-            if entity.get("entity") == ADVISER_MESSAGE_ENTITY and entity.get("value"):
-                dispatcher.utter_message(response="utter_adviser_message", adviser_message=entity["value"])
+        text = _entity(tracker, ADVISER_MESSAGE_ENTITY)
+        if text:
+            dispatcher.utter_message(response="utter_adviser_message", adviser_message=text)
         return []
 
 

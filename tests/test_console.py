@@ -132,6 +132,7 @@ def test_claim_joins_the_conversation_and_a_reply_reaches_the_reporter(queue_db)
             ("conv-1234567890abcdef", "EXTERNAL_adviser_message"),
             ("conv-1234567890abcdef", "EXTERNAL_adviser_left"),
         ]
+        assert triggered[0][1]["entities"] == {"case_id": case_id}
         assert triggered[1][1]["entities"] == {"adviser_message": "Ik ben Anna."}
         thread = await (await client.get(f"/cases/{case_id}/messages.json")).json()
         assert thread["status"] == "claimed" and thread["messages"][0]["text"] == "Ik ben Anna."

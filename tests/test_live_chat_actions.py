@@ -46,6 +46,11 @@ def test_joining_ends_a_waiting_form_and_says_a_person_is_here(dispatcher):
     assert ActiveLoop(None) in events and SlotSet("live_chat", True) in events
 
 
+def test_joining_after_rasa_started_a_new_session_brings_the_case_back(dispatcher):
+    tracker = live_tracker("", entities=[{"entity": "case_id", "value": "case-7"}], case_id=None)
+    assert SlotSet("case_id", "case-7") in run_action(ActionStartLiveChat(), dispatcher, tracker)
+
+
 def test_a_relayed_message_reaches_the_case_and_the_assistant_stays_quiet(dispatcher, live_case):
     case_id, messages = live_case
     run_action(ActionRelayToAdviser(), dispatcher, live_tracker("Het gebeurde weer vandaag.", case_id=case_id))

@@ -187,7 +187,8 @@ async def claim(request: web.Request) -> web.Response:
         await _blocking(request, queue.set_live, session.adviser, case_id, True)
     except CaseNotFound:
         raise web.HTTPNotFound(text="case not found") from None
-    raise _back(request, await _tell_reporter(request, view, "EXTERNAL_adviser_joined"))
+    # The case id travels along: after an idle hour Rasa starts a new session without the old slots.
+    raise _back(request, await _tell_reporter(request, view, "EXTERNAL_adviser_joined", {"case_id": case_id}))
 
 
 async def reply(request: web.Request) -> web.Response:
