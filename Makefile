@@ -38,6 +38,7 @@ system-deps:  ## install Chromium, ChromeDriver (browser tests) and PostgreSQL (
 train: $(STAMP)  ## train the model (skipped by Rasa when data, domain and config are unchanged)
 	$(BIN)/contactpunt check-profile
 	$(BIN)/rasa train --quiet
+	$(BIN)/contactpunt seal-model
 
 run: train  ## install, train when needed, start Rasa + actions + web chat on loopback
 	$(BIN)/contactpunt run

@@ -12,7 +12,7 @@ from bot.safeguarding.flags import SIGNALS_KEY
 logger = logging.getLogger(__name__)
 
 ADVISER_MESSAGE_ENTITY = "adviser_message"
-CASE_ENTITY = "case_id"
+CASE_ENTITY = "joined_case"
 
 
 def _entity(tracker: Tracker, name: str):

@@ -133,6 +133,59 @@ def cmd_check_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seal_model(args: argparse.Namespace) -> int:
+    from bot.classifier import latest_model
+    from bot.model_seal import seal
+
+    model = Path(args.model) if args.model else latest_model()
+    print(f"{model.name}: sha256 {seal(model)}")
+    return 0
+
+
+def cmd_clean_up(args: argparse.Namespace) -> int:
+    from bot.tracker_store.retention import clean_up
+
+    removed = clean_up(args.endpoints, args.days)
+    print(f"Removed {removed} conversation(s) older than the retention period.")
+    return 0
+
+
+def cmd_rotate_tracker_key(args: argparse.Namespace) -> int:
+    from bot.tracker_store import keyring
+    from bot.tracker_store.encrypted import from_endpoints
+
+    key_file = Path(args.key_file)
+    key_id = keyring.add_key(key_file)
+    store = from_endpoints(args.endpoints)
+    store.keyring = keyring.parse(key_file.read_text(encoding="ascii"))
+    count = store.reencrypt()
+    print(f"New tracker key {key_id} is current; {count} event(s) re-encrypted. Older keys in {key_file} "
+          f"can now be removed.")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The periodic overview from the queue's registrations (or, with --sample, from fictional data)."""
+    import tempfile
+
+    from handoff.db import make_engine, migrate, session_factory
+    from handoff.report import add_sample_registrations, months_between, overview
+    from handoff.report_render import write_files
+
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{Path(scratch) / 'sample.sqlite'}" if args.sample else None
+        engine = make_engine(url)
+        migrate(engine)
+        sessions = session_factory(engine)
+        if args.sample:
+            add_sample_registrations(sessions, months_between(args.first, args.last))
+        written = write_files(overview(sessions, args.first, args.last, args.threshold), Path(args.out))
+        engine.dispose()
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_benchmark_crypto(args: argparse.Namespace) -> int:
     from handoff.crypto_benchmark import write_report
 
@@ -181,6 +234,29 @@ def build_parser() -> argparse.ArgumentParser:
     crypto.add_argument("--rounds", type=int, default=200, help="runs per measurement (median reported)")
     crypto.set_defaults(func=cmd_benchmark_crypto)
 
+    this_year = time.strftime("%Y")
+    report = sub.add_parser("report", help="the periodic anonymised overview (HTML with charts, and CSV)")
+    report.add_argument("--from", dest="first", default=f"{this_year}-01", help="first month, YYYY-MM")
+    report.add_argument("--to", dest="last", default=time.strftime("%Y-%m"), help="last month, YYYY-MM")
+    report.add_argument("--threshold", type=int, default=5, help="counts below this are suppressed (default 5)")
+    report.add_argument("--out", default="results/report", help="directory for report.html and report.csv")
+    report.add_argument("--sample", action="store_true", help="use generated fictional data (for docs/)")
+    report.set_defaults(func=cmd_report)
+
+    sealer = sub.add_parser("seal-model", help="record the SHA-256 of the newest model (run by `make train`)")
+    sealer.add_argument("--model", help="model archive (default: newest in models/)")
+    sealer.set_defaults(func=cmd_seal_model)
+
+    cleaner = sub.add_parser("clean-up", help="delete conversations older than the retention period now")
+    cleaner.add_argument("--days", type=float, help="retention in days (default CONTACTPUNT_RETENTION_DAYS or 7)")
+    cleaner.add_argument("--endpoints", default="endpoints.yml", help="endpoints.yml with the tracker store")
+    cleaner.set_defaults(func=cmd_clean_up)
+
+    rotate = sub.add_parser("rotate-tracker-key", help="add a new tracker key and re-encrypt every stored event")
+    rotate.add_argument("--key-file", default="var/tracker.keys", help="key file (current key first)")
+    rotate.add_argument("--endpoints", default="endpoints.yml", help="endpoints.yml with the tracker store")
+    rotate.set_defaults(func=cmd_rotate_tracker_key)
+
     add_adviser_commands(sub)
     return parser
 
@@ -189,7 +265,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ModelNotFound, ProfileError, DatasetError, FileNotFoundError) as error:
+    except (ModelNotFound, ProfileError, DatasetError, FileNotFoundError, ValueError) as error:
         print(f"contactpunt: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

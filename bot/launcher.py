@@ -1,6 +1,7 @@
 """Starts the action server, Rasa, the local web chat and the adviser console on loopback, and stops them together."""
 
 import asyncio
+from functools import partial
 import os
 import secrets
 import signal
@@ -17,13 +18,18 @@ import yaml
 from aiohttp import web
 
 from bot.classifier import latest_model
+from bot.data_dir import data_dir
+from bot.model_seal import ModelNotSealed, verify as verify_model
 from bot.institution_profile import active_profile, load_profile, profile_names
+from bot.tracker_store import keyring as tracker_keys
+from bot.tracker_store.retention import clean_up_every_hour, retention_days
 from bot.webchat.server import create_app
 from handoff.advisers import Advisers
 from handoff.case_queue import CaseQueue
 from handoff.console.app import create_console
 from handoff.db import URL_ENV, make_engine, migrate, queue_url, session_factory
 from handoff.rasa_client import RasaClient
+from handoff.report import overview
 from handoff.request import SINK_ENV
 
 HOST = "127.0.0.1"
@@ -51,22 +57,24 @@ def credentials_file(directory: Path, web_port: int, outbox_token: str) -> Path:
 
 
 def endpoints_file(directory: Path) -> Path:
-    """endpoints.yml with the action server's actual port."""
+    """endpoints.yml with the action server's actual port and the tracker store in the data directory."""
     endpoints = yaml.safe_load(Path("endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://{HOST}:{ACTIONS_PORT}/webhook"
+    if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
+        endpoints["tracker_store"]["db"] = str(data_dir() / "trackers.sqlite")
     path = directory / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     return path
 
 
-def service_commands(endpoints: Path, credentials: Path, jwt_secret: str) -> List[List[str]]:
+def service_commands(endpoints: Path, credentials: Path, jwt_secret: str, model: Path) -> List[List[str]]:
     """Rasa's HTTP API is on only so the console can join a conversation, and only with a JWT
     signed with a secret made fresh for each start (Rasa takes it only as an argument)."""
     python = sys.executable
     return [
         [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)],
         [python, "-m", "rasa", "run", "--interface", HOST, "--port", str(RASA_PORT),
-         "--model", str(latest_model()), "--endpoints", str(endpoints), "--credentials", str(credentials),
+         "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
          "--enable-api", "--jwt-method", "HS256", "--jwt-secret", jwt_secret],
     ]
 
@@ -115,8 +123,9 @@ def meldplicht_procedures() -> Dict[str, str]:
     return {name: load_profile(name).safeguarding.adviser_procedure.nl for name in profile_names()}
 
 
-async def serve(apps: List[tuple]) -> None:
-    """Serve each (app, port) on loopback until interrupted; no access logs."""
+async def serve(apps: List[tuple], endpoints: Path) -> None:
+    """Serve each (app, port) on loopback until interrupted, no access logs; expire conversations hourly."""
+    cleaner = asyncio.ensure_future(clean_up_every_hour(str(endpoints)))
     runners = []
     for app, port in apps:
         runner = web.AppRunner(app, access_log=None)
@@ -126,20 +135,32 @@ async def serve(apps: List[tuple]) -> None:
     try:
         await asyncio.Event().wait()
     finally:
+        cleaner.cancel()
         for runner in runners:
             await runner.cleanup()
 
 
 def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
     profile = active_profile()  # fails early, with a clear message, on an invalid profile
+    retention_days()  # and so does an invalid retention setting
+    model = latest_model()
+    try:
+        verify_model(model)
+    except ModelNotSealed as error:
+        print(f"contactpunt: {error}", file=sys.stderr)
+        return 1
+    data_dir().mkdir(parents=True, exist_ok=True)
+    if not os.environ.get(tracker_keys.KEYS_ENV):  # embedded default: a key file made on first start
+        os.environ.setdefault(tracker_keys.KEY_FILE_ENV,
+                              str(tracker_keys.ensure_key_file(data_dir() / "tracker.keys")))
     engine = make_engine()
     migrate(engine)
     sessions = session_factory(engine)
     jwt_secret, outbox_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     runtime = tempfile.TemporaryDirectory(prefix="contactpunt-")
     directory = Path(runtime.name)
-    commands = service_commands(endpoints_file(directory), credentials_file(directory, web_port, outbox_token),
-                                jwt_secret)
+    endpoints = endpoints_file(directory)
+    commands = service_commands(endpoints, credentials_file(directory, web_port, outbox_token), jwt_secret, model)
     processes = [subprocess.Popen(command, env=service_environment()) for command in commands]
     try:
         wait_until_up(processes)
@@ -152,10 +173,10 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
         chat = create_app(profile, f"http://{HOST}:{RASA_PORT}", outbox_token, queue)
         console = create_console(queue, Advisers(sessions),
                                  RasaClient(f"http://{HOST}:{RASA_PORT}", jwt_secret),
-                                 meldplicht_procedures(),
+                                 meldplicht_procedures(), partial(overview, sessions),
                                  # behind an HTTPS reverse proxy, cookies must be Secure as well
                                  secure_cookies=os.environ.get("CONTACTPUNT_CONSOLE_HTTPS") == "1")
-        asyncio.run(serve([(chat, web_port), (console, console_port)]))
+        asyncio.run(serve([(chat, web_port), (console, console_port)], endpoints))
         return 0
     except KeyboardInterrupt:
         return 0

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handoff import case_code
 from handoff.case_crypto import DEFAULT_SUITE, DecryptionError, binding, generate_keypair, open_sealed, seal
 from handoff.models import CLAIMED, CLOSED, LIVE, NEW, URGENCY_ORDER, Adviser, AdviserLocation, AuditEvent, Case, \
-    CaseItem, CaseKey
+    CaseItem, CaseKey, Registration
 from handoff.working_days import add_working_days
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -141,6 +141,7 @@ class CaseQueue:
                     case_keys.private, adviser.suite, adviser.public_key, case_key_binding(case_id, adviser.id))))
             self._add_item(session, session.get(Case, case_id), {"kind": "report", **report.content},
                            to_reporter=False)
+            session.add(self._registration("handoff", report.location, report.behaviour_type, report.content))
         return case_id, code
 
     def add_reporter_message(self, case_id: str, text: str, acute: bool = False) -> None:
@@ -244,8 +245,14 @@ class CaseQueue:
         if referral not in REFERRALS:
             raise ValueError(f"unknown referral {referral!r}")
         with self._sessions() as session, session.begin():
-            case, _ = self._case_private_key(session, adviser, case_id)
+            case, key = self._case_private_key(session, adviser, case_id)
+            if case.status == CLOSED:
+                raise CaseNotFound(case_id)
             self._add_item(session, case, {"kind": "referral", "referral": referral}, to_reporter=False)
+            first = session.scalar(select(CaseItem).where(CaseItem.case_id == case_id).order_by(CaseItem.seq))
+            content = json.loads(open_sealed(first.sealed_for_case, case.suite, key,
+                                             _item_binding(case_id, first.id, first.seq, "case")))
+            session.add(self._registration("close", case.location, case.behaviour_type, content, referral))
             case.status, case.closed_at = CLOSED, self._now()
             self._audit(session, adviser.id, case_id, "closed")
 
@@ -277,6 +284,20 @@ class CaseQueue:
 
     def _audit(self, session: Session, adviser_id: Optional[int], case_id: Optional[str], action: str) -> None:
         session.add(AuditEvent(at=self._now(), adviser_id=adviser_id, case_id=case_id, action=action))
+
+    def _registration(self, event: str, location: str, behaviour_type: Optional[str], content: Dict[str, Any],
+                      referral: Optional[str] = None) -> Registration:
+        """The anonymised row for the periodic report: no text, no id, only the month."""
+        flags = content.get("flags") or {}
+        minor = flags.get("minor")
+        return Registration(
+            id=str(uuid.uuid4()), event=event, month=self._now().astimezone(AMSTERDAM).strftime("%Y-%m"),
+            location=location, behaviour_type=behaviour_type, role=content.get("role"),
+            minor=None if minor is None else int(bool(minor)),
+            flags=",".join(sorted(name for name in ("staff_perpetrator", "meldplicht", "meldcode", "acute")
+                                  if flags.get(name) is True)),
+            referral=referral,
+        )
 
     def _add_message(self, session: Session, case: Case, author: str, text: str, acute: bool = False) -> None:
         content = {"kind": "message", "author": author, "text": text, **({"acute": True} if acute else {})}

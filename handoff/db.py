@@ -9,13 +9,14 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from bot.data_dir import data_dir
+
 URL_ENV = "CONTACTPUNT_QUEUE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def default_url() -> str:
-    data = Path(os.environ.get("CONTACTPUNT_DATA_DIR", "var"))
-    return f"sqlite:///{data / 'queue.sqlite'}"
+    return f"sqlite:///{data_dir() / 'queue.sqlite'}"
 
 
 def queue_url() -> str:

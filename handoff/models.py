@@ -87,3 +87,22 @@ class AuditEvent(Base):
     adviser_id = Column(Integer, ForeignKey("advisers.id"), nullable=True)
     case_id = Column(String(36), nullable=True)
     action = Column(String(32), nullable=False)
+
+
+class Registration(Base):
+    """The anonymised registration the policy asks for: one row at handoff, one at close.
+
+    No text, no ids of people or cases, no time finer than the month: nothing links a row to a case.
+    """
+
+    __tablename__ = "registrations"
+
+    id = Column(String(36), primary_key=True)  # random, not a sequence: row order says nothing
+    event = Column(String(16), nullable=False)  # "handoff" or "close"
+    month = Column(String(7), nullable=False, index=True)  # YYYY-MM
+    location = Column(String(64), nullable=False)
+    behaviour_type = Column(String(32), nullable=True)
+    role = Column(String(32), nullable=True)
+    minor = Column(Integer, nullable=True)  # 1, 0, or NULL when unknown
+    flags = Column(String(128), nullable=False, default="")  # sorted, comma-separated true flags
+    referral = Column(String(32), nullable=True)

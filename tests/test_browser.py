@@ -20,7 +20,7 @@ def chat_url(trained_model, tmp_path_factory):
     web_port, rasa_port, actions_port = free_port(), free_port(), free_port()
     env = service_env(
         CONTACTPUNT_RASA_PORT=str(rasa_port), CONTACTPUNT_ACTIONS_PORT=str(actions_port), CONTACTPUNT_PROFILE="rocmn",
-        CONTACTPUNT_QUEUE_URL=f"sqlite:///{tmp_path_factory.mktemp('queue') / 'queue.sqlite'}",
+        CONTACTPUNT_DATA_DIR=str(tmp_path_factory.mktemp("data")),
     )
     ARTIFACTS.mkdir(exist_ok=True)
     with open(RUN_LOG, "wb") as log:

@@ -3,6 +3,7 @@
 import asyncio
 import re
 import time
+from functools import partial
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -12,6 +13,7 @@ from handoff.advisers import Advisers
 from handoff.case_queue import CaseQueue, Report
 from handoff.console.app import create_console
 from handoff.rasa_client import RasaClient
+from handoff.report import overview
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -39,7 +41,8 @@ def run_console(queue_db, check):
     async def main():
         async with TestServer(fake_rasa(triggered)) as rasa:
             app = create_console(queue, advisers, RasaClient(str(rasa.make_url("")), "s" * 32),
-                                 {"rocmn": "Meld dit meteen bij het College van Bestuur."})
+                                 {"rocmn": "Meld dit meteen bij het College van Bestuur."},
+                                 partial(overview, sessions))
             async with TestClient(TestServer(app)) as client:
                 await check(client, app, seed, case_id, triggered)
 
@@ -132,7 +135,7 @@ def test_claim_joins_the_conversation_and_a_reply_reaches_the_reporter(queue_db)
             ("conv-1234567890abcdef", "EXTERNAL_adviser_message"),
             ("conv-1234567890abcdef", "EXTERNAL_adviser_left"),
         ]
-        assert triggered[0][1]["entities"] == {"case_id": case_id}
+        assert triggered[0][1]["entities"] == {"joined_case": case_id}
         assert triggered[1][1]["entities"] == {"adviser_message": "Ik ben Anna."}
         thread = await (await client.get(f"/cases/{case_id}/messages.json")).json()
         assert thread["status"] == "claimed" and thread["messages"][0]["text"] == "Ik ben Anna."
@@ -217,3 +220,17 @@ def test_expired_sessions_are_forgotten_without_being_asked_for():
     now[0] += ABSOLUTE_SECONDS + 1
     store.create(UnlockedAdviser(2, "bram", "Bram", "x25519", b"b" * 32))
     assert [s.adviser.login for s in store._sessions.values()] == ["bram"]
+
+
+def test_the_anonymised_overview_is_in_the_console(queue_db):
+    async def check(client, app, seed, case_id, triggered):
+        assert (await client.get("/report", allow_redirects=False)).status == 303
+        await log_in(client, seed)
+        page = await (await client.get("/report?from=2026-01&to=2026-12")).text()
+        assert "Meldingen per soort gedrag" in page and "&lt;5" in page  # one case: every count hidden
+        assert "kanarie-console" not in page
+        csv_text = await (await client.get("/report.csv?from=2026-01&to=2026-12")).text()
+        assert csv_text.startswith("section,row,month,count")
+        assert (await client.get("/report?from=2026-13&to=2026-12")).status == 400
+
+    run_console(queue_db, check)

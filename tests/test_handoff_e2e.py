@@ -30,7 +30,7 @@ def stack(trained_model, tmp_path_factory):
     data = tmp_path_factory.mktemp("handoff")
     web_port, console_port = free_port(), free_port()
     env = service_env(CONTACTPUNT_RASA_PORT=str(free_port()), CONTACTPUNT_ACTIONS_PORT=str(free_port()),
-                      CONTACTPUNT_PROFILE="rocmn", CONTACTPUNT_QUEUE_URL=f"sqlite:///{data / 'queue.sqlite'}")
+                      CONTACTPUNT_PROFILE="rocmn", CONTACTPUNT_DATA_DIR=str(data))
     added = subprocess.run([sys.executable, "-m", "bot.cli", "adviser", "add", "anna", "--name", "Anna (COG)",
                             "--location", "rocmn", "--passphrase-stdin"], input=PASSPHRASE + "\n", cwd=ROOT,
                            env=env, capture_output=True, text=True, check=True)
@@ -142,27 +142,37 @@ def chat(base, sender, text):
         return " ".join(m.get("text", "") for m in json.loads(response.read()))
 
 
-def tracker_store_bytes() -> bytes:
-    """The tracker store's files. Until the encrypted tracker store is configured, Rasa keeps trackers
-    in memory only (nothing on disk): then there is nothing to read, and this says so explicitly."""
-    import yaml
+def tracker_store_bytes(data: Path) -> bytes:
+    """The encrypted tracker store's files (`contactpunt run` keeps them in the data directory)."""
+    files = sorted(data.glob("trackers.sqlite*"))
+    assert files, "the tracker store was not written where expected"
+    return b"".join(p.read_bytes() for p in files)
 
-    store = (yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}).get("tracker_store")
-    if not store:
-        return b""
-    path = Path(store["db"])
-    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+def anonymised_report(queue_file: Path) -> str:
+    """The periodic overview (HTML and CSV) from the stack's queue, as `contactpunt report` makes it."""
+    from handoff.db import make_engine, session_factory
+    from handoff.report import overview, to_csv
+    from handoff.report_render import render_page
+
+    this_month = time.strftime("%Y-%m")
+    engine = make_engine(f"sqlite:///{queue_file}")
+    report = overview(session_factory(engine), f"{this_month[:4]}-01", this_month)
+    engine.dispose()
+    return render_page(report) + to_csv(report)
 
 
 def test_one_hundred_canary_cases_leave_no_clear_trace(stack):
     """Each case carries unique random strings from the reporter and the adviser; none may be found in
-    the queue database (with -wal and -shm), the logs of every process, or the tracker store."""
+    the queue database (with -wal and -shm), the logs of every process, the tracker store, or the report."""
     import sqlite3
 
     # An open connection keeps SQLite's -wal file in place (the last one to close would remove it),
     # so what the writers put there is read below, not checkpointed away first.
     keep_wal = sqlite3.connect(Path(stack["data"]) / "queue.sqlite")
     keep_wal.execute("SELECT count(*) FROM cases").fetchone()
+    keep_tracker_wal = sqlite3.connect(Path(stack["data"]) / "trackers.sqlite")
+    keep_tracker_wal.execute("SELECT count(*) FROM events").fetchone()
     console = Console(stack["console"], stack["seed"])
     canaries = []
     for number in range(100):
@@ -188,8 +198,15 @@ def test_one_hundred_canary_cases_leave_no_clear_trace(stack):
     stored = b"".join(p.read_bytes() for p in database_files)
     assert len(stored) > 100 * 1000  # the cases really are in these files, sealed
     logs = LOG.read_bytes()
-    trackers = tracker_store_bytes()
+    trackers = tracker_store_bytes(Path(stack["data"]))
+    assert len(trackers) > 100 * 1000  # the 100 conversations really are in it
     keep_wal.close()
+    keep_tracker_wal.close()
+    report = anonymised_report(Path(stack["data"]) / "queue.sqlite")
+    grand_total = re.search(r"^type,totaal,totaal,(\d+)$", report, re.M)
+    assert grand_total and int(grand_total.group(1)) >= 100  # the 100 cases are counted
+    report = report.encode()
     for canary in canaries:
         needle = canary.encode()
         assert needle not in stored and needle not in logs and needle not in trackers, canary
+        assert needle not in report, canary

@@ -47,7 +47,7 @@ def test_joining_ends_a_waiting_form_and_says_a_person_is_here(dispatcher):
 
 
 def test_joining_after_rasa_started_a_new_session_brings_the_case_back(dispatcher):
-    tracker = live_tracker("", entities=[{"entity": "case_id", "value": "case-7"}], case_id=None)
+    tracker = live_tracker("", entities=[{"entity": "joined_case", "value": "case-7"}], case_id=None)
     assert SlotSet("case_id", "case-7") in run_action(ActionStartLiveChat(), dispatcher, tracker)
 
 

@@ -6,17 +6,18 @@ import secrets
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import jinja2
 from aiohttp import web
 
 from bot.security_headers import security_headers
-
 from handoff.advisers import Advisers, LoginFailed
 from handoff.case_queue import AMSTERDAM, LIVE, REFERRALS, CaseNotFound, CaseQueue, DecryptionError, aware, utcnow
 from handoff.console.sessions import ConsoleSession, SessionStore
 from handoff.rasa_client import RasaClient, RasaUnavailable
+from handoff.report import to_csv
+from handoff.report_render import context as report_context, environment as report_environment, label
 
 HERE = Path(__file__).parent
 COOKIE, LOGIN_COOKIE = "cp_console", "cp_login"
@@ -25,9 +26,6 @@ MAX_REPLY_CHARS = 4000
 
 STATUS_LABELS = {"new": "nieuw", "claimed": "opgepakt", "live": "live met de melder", "closed": "afgesloten"}
 URGENCY_LABELS = {"acute": "Acuut gevaar", "meldplicht": "Meldplicht", "meldcode": "Meldcode", "": ""}
-REFERRAL_LABELS = {"ivp": "Interne vertrouwenspersoon", "evp": "Externe vertrouwenspersoon",
-                   "cvb": "College van Bestuur", "police": "Politie", "veilig_thuis": "Veilig Thuis",
-                   "gp_psychologist": "Huisarts / psycholoog", "none": "Geen doorverwijzing"}
 
 QUEUE_KEY = web.AppKey("queue", CaseQueue)
 ADVISERS_KEY = web.AppKey("advisers", Advisers)
@@ -36,6 +34,7 @@ RASA_KEY = web.AppKey("rasa", object)
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
 SECURE_KEY = web.AppKey("secure_cookies", bool)
 PROCEDURES_KEY = web.AppKey("procedures", dict)
+OVERVIEW_KEY = web.AppKey("overview", object)
 
 
 def _local(moment: datetime) -> str:
@@ -44,7 +43,8 @@ def _local(moment: datetime) -> str:
 
 def _render(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
     html = request.app[TEMPLATES_KEY].get_template(template).render(
-        session=request.get("session"), urgency_labels=URGENCY_LABELS, referral_labels=REFERRAL_LABELS,
+        session=request.get("session"), urgency_labels=URGENCY_LABELS,
+        referral_labels={referral: label(referral).capitalize() for referral in REFERRALS},
         status_labels=STATUS_LABELS,
         local=_local, **context)
     return web.Response(text=html, content_type="text/html", status=status)
@@ -188,7 +188,7 @@ async def claim(request: web.Request) -> web.Response:
     except CaseNotFound:
         raise web.HTTPNotFound(text="case not found") from None
     # The case id travels along: after an idle hour Rasa starts a new session without the old slots.
-    raise _back(request, await _tell_reporter(request, view, "EXTERNAL_adviser_joined", {"case_id": case_id}))
+    raise _back(request, await _tell_reporter(request, view, "EXTERNAL_adviser_joined", {"joined_case": case_id}))
 
 
 async def reply(request: web.Request) -> web.Response:
@@ -226,23 +226,54 @@ async def close(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/")
 
 
+def _period(request: web.Request) -> tuple:
+    this_month = utcnow().astimezone(AMSTERDAM).strftime("%Y-%m")
+    first = request.query.get("from", f"{this_month[:4]}-01")
+    last = request.query.get("to", this_month)
+    return first, last
+
+
+async def _overview(request: web.Request):
+    first, last = _period(request)
+    try:
+        return await _blocking(request, request.app[OVERVIEW_KEY], first, last)
+    except ValueError as error:
+        raise web.HTTPBadRequest(text=str(error)) from None
+
+
+async def report_page(request: web.Request) -> web.Response:
+    """The anonymised overview; every adviser may see it (it holds nothing about a person)."""
+    report = await _overview(request)
+    return _render(request, "report.html", **report_context(report))
+
+
+async def report_csv(request: web.Request) -> web.Response:
+    report = await _overview(request)
+    return web.Response(text=to_csv(report), content_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="contactpunt-{report.first_month}-{report.last_month}.csv"'})
+
+
 async def audit_page(request: web.Request) -> web.Response:
     events = await _blocking(request, request.app[QUEUE_KEY].audit_log)
     return _render(request, "audit.html", events=events)
 
 
-def create_console(queue: CaseQueue, advisers: Advisers, rasa: Optional[RasaClient],
-                   procedures: dict, secure_cookies: bool = False) -> web.Application:
-    """`procedures`: per location, what an adviser must do in a meldplicht case (from the profiles)."""
+def create_console(queue: CaseQueue, advisers: Advisers, rasa: Optional[RasaClient], procedures: dict,
+                   overview: Callable, secure_cookies: bool = False) -> web.Application:
+    """`procedures`: per location, what an adviser must do in a meldplicht case (from the profiles);
+    `overview(first_month, last_month)`: the anonymised report."""
     app = web.Application(middlewares=[security_headers, require_login], client_max_size=64 * 1024)
     app[QUEUE_KEY], app[ADVISERS_KEY], app[RASA_KEY] = queue, advisers, rasa
     app[SESSIONS_KEY], app[SECURE_KEY], app[PROCEDURES_KEY] = SessionStore(), secure_cookies, procedures
-    app[TEMPLATES_KEY] = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+    app[OVERVIEW_KEY] = overview
+    app[TEMPLATES_KEY] = report_environment()
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_get("/", queue_page)
     app.router.add_get("/audit", audit_page)
+    app.router.add_get("/report", report_page)
+    app.router.add_get("/report.csv", report_csv)
     app.router.add_get("/cases/{case_id}", case_page)
     app.router.add_get("/cases/{case_id}/messages.json", case_messages)
     app.router.add_post("/cases/{case_id}/claim", claim)

@@ -1,0 +1,103 @@
+"""Rasa's SQL tracker store with every event encrypted (AES-256-GCM, rotating keys) and an expiry clean-up."""
+
+import json
+import logging
+import time
+from typing import Any, Dict, Optional, Text
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import keyring as keys
+
+logger = logging.getLogger(__name__)
+
+
+def _binding(sender_id: str, type_name: str) -> str:
+    """An event opens only in its own conversation and as its own kind of event."""
+    return f"tracker|{sender_id}|{type_name}"
+
+
+class EncryptedSQLTrackerStore(SQLTrackerStore):
+    """Stores `data` encrypted and leaves Rasa's `intent_name` / `action_name` columns empty (an intent
+    name is a behaviour type: it would say what the conversation was about). Only the conversation
+    id, the event type and its time stay readable, for Rasa's session logic and for the clean-up."""
+
+    def __init__(self, domain: Optional[Domain] = None, dialect: Text = "sqlite", db: Text = "trackers.sqlite",
+                 **kwargs: Any) -> None:
+        self.keyring = keys.load()
+        super().__init__(domain=domain, dialect=dialect, db=db, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine.dispose()  # reconnect with the pragmas
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                    intent_name=None, action_name=None,
+                    data=self.keyring.encrypt(json.dumps(data), _binding(tracker.sender_id, event.type_name)),
+                ))
+            session.commit()
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
+            events = [json.loads(self.keyring.decrypt(row.data, _binding(sender_id, row.type_name))) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    def delete_expired(self, max_age_seconds: float, now: Optional[float] = None) -> int:
+        """Delete every conversation whose newest event is older than `max_age_seconds`; returns how many.
+
+        A handed-off conversation lives on only in its encrypted case. With SQLite, secure_delete
+        overwrites the freed pages and the WAL is checkpointed and truncated, so the text is gone.
+        """
+        cutoff = (time.time() if now is None else now) - max_age_seconds
+        event = self.SQLEvent
+        with self.session_scope() as session:
+            expired = [sender for (sender,) in session.query(event.sender_id).group_by(event.sender_id)
+                       .having(sa.func.max(event.timestamp) < cutoff).all()]
+            for start in range(0, len(expired), 500):
+                session.query(event).filter(event.sender_id.in_(expired[start:start + 500])) \
+                    .delete(synchronize_session=False)
+            session.commit()
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(expired)
+
+    def reencrypt(self) -> int:
+        """After a new key was put first in the ring: encrypt every older event with it. Returns the count."""
+        event = self.SQLEvent
+        changed = 0
+        with self.session_scope() as session:
+            for row in session.query(event).yield_per(500):
+                if self.keyring.key_id_of(row.data) != self.keyring.current_id:
+                    bound = _binding(row.sender_id, row.type_name)
+                    row.data = self.keyring.encrypt(self.keyring.decrypt(row.data, bound), bound)
+                    changed += 1
+            session.commit()
+        return changed
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "secure_delete=ON", "busy_timeout=10000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def from_endpoints(endpoints_path: str, domain: Optional[Domain] = None) -> EncryptedSQLTrackerStore:
+    """The store as endpoints.yml configures it (for the clean-up and key rotation commands)."""
+    import yaml
+
+    config: Dict[str, Any] = dict(yaml.safe_load(open(endpoints_path, encoding="utf-8"))["tracker_store"])
+    config.pop("type", None)
+    return EncryptedSQLTrackerStore(domain=domain, **config)
