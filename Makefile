@@ -12,7 +12,7 @@ export PYTHONHASHSEED := 0
 # No usage data leaves this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test train eval compare-pipelines validate system-deps clean
+.PHONY: help run test train eval compare-pipelines validate sample-report system-deps clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -51,6 +51,9 @@ eval: train  ## per-label P/R/F1 + confusion matrix, and per-flag P/R, on the de
 
 compare-pipelines: $(STAMP)  ## train and score each NLU pipeline candidate -> docs/nlu-pipelines.md
 	$(BIN)/contactpunt compare-pipelines
+
+sample-report: $(STAMP)  ## render the periodic report from fictional data -> docs/sample-report/
+	$(BIN)/contactpunt report --sample --from 2026-01 --to 2026-10 --out docs/sample-report
 
 validate: $(STAMP)  ## rasa data validate (responses used only by actions are reported as unused: see docs/decisions.md)
 	$(BIN)/rasa data validate

@@ -24,6 +24,30 @@ def store(tmp_path, monkeypatch):
     made.engine.dispose()
 
 
+def test_on_postgresql_too(postgres_url, monkeypatch):
+    """Production runs the same store on PostgreSQL: round trip, nothing in clear, retention."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    monkeypatch.setenv(keyring.KEYS_ENV, keyring.new_key_line())
+    pg = EncryptedSQLTrackerStore(domain=DOMAIN, dialect="postgresql", host=url.host, port=url.port,
+                                  db=url.database, username=url.username)
+    try:
+        now = time.time()
+        asyncio.run(pg.save(conversation("pg-old", "kanarie-pg", now - 9 * 86400)))
+        asyncio.run(pg.save(conversation("pg-new", "kanarie-pg", now)))
+        assert asyncio.run(pg.retrieve("pg-new")).get_slot("handoff_summary") == "samenvatting kanarie-pg"
+        with pg.engine.connect() as connection:
+            stored = " ".join(r[0] for r in connection.exec_driver_sql("SELECT data FROM events"))
+        assert "kanarie" not in stored
+        assert pg.delete_expired(7 * 86400, now=now) == 1
+        assert asyncio.run(pg.retrieve("pg-old")) is None
+    finally:
+        with pg.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE events")
+        pg.engine.dispose()
+
+
 def conversation(sender: str, canary: str, at: float) -> DialogueStateTracker:
     tracker = DialogueStateTracker(sender, DOMAIN.slots)
     for event in (UserUttered(f"mijn docent {canary}", {"name": "seksuele_intimidatie", "confidence": 0.9},
