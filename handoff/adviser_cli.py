@@ -48,14 +48,21 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("No advisers yet. Add one with `contactpunt adviser add LOGIN --name NAME --location LOCATION`.")
     for row in rows:
         state = "active" if row.active else "disabled"
+        report = "reports" if row.may_report else ""
         print(f"{row.login:<20} {state:<9} {','.join(row.locations):<16} open cases readable: "
-              f"{row.readable_open_cases:<4} {row.display_name}")
+              f"{row.readable_open_cases:<4} {report:<8} {row.display_name}")
     return 0
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
     _advisers().disable(args.login)
     print(f"{args.login} can no longer log in; every case key sealed to them is deleted.")
+    return 0
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    _advisers().set_report_permission(args.login, args.allow)
+    print(f"{args.login} {'may now see' if args.allow else 'no longer sees'} the periodic overview.")
     return 0
 
 
@@ -115,6 +122,13 @@ def add_adviser_commands(sub: argparse._SubParsersAction) -> None:
     grant.add_argument("--by", required=True, help="an adviser who can read the open cases there")
     grant.add_argument("--passphrase-stdin", action="store_true", help=stdin_help)
     grant.set_defaults(func=_run(cmd_grant))
+
+    reports = commands.add_parser("reports", help="allow or revoke an adviser's access to the periodic overview")
+    reports.add_argument("login")
+    switch = reports.add_mutually_exclusive_group(required=True)
+    switch.add_argument("--allow", action="store_true", help="may see the overview in the console")
+    switch.add_argument("--revoke", dest="allow", action="store_false", help="may no longer see it")
+    reports.set_defaults(func=_run(cmd_reports))
 
     rotate = commands.add_parser("rotate-key", help="new key pair (and optionally passphrase); re-seals every case")
     rotate.add_argument("login")

@@ -32,6 +32,7 @@ class AdviserSummary:
     active: bool
     locations: List[str]
     readable_open_cases: int
+    may_report: bool
 
 
 def _secrets(adviser: Adviser) -> WrappedSecrets:
@@ -42,6 +43,13 @@ class Advisers:
     def __init__(self, sessions: sessionmaker, now=utcnow):
         self._sessions = sessions
         self._now = now
+
+    def set_report_permission(self, login: str, allowed: bool) -> None:
+        with self._sessions() as session, session.begin():
+            adviser = self._get(session, login)
+            adviser.may_report = int(allowed)
+            session.add(AuditEvent(at=self._now(), adviser_id=adviser.id,
+                                   action="report_allowed" if allowed else "report_revoked"))
 
     def add(self, login: str, display_name: str, passphrase: str, locations: Sequence[str]) -> bytes:
         """Create an adviser; returns the TOTP seed, to be shown once for an authenticator app."""
@@ -83,7 +91,8 @@ class Advisers:
             raise LoginFailed() from None
         if totp is not None and not totp_valid(seed, totp, at):
             raise LoginFailed()
-        return UnlockedAdviser(adviser.id, adviser.login, adviser.display_name, adviser.suite, private)
+        return UnlockedAdviser(adviser.id, adviser.login, adviser.display_name, adviser.suite, private,
+                               bool(adviser.may_report))
 
     def list(self) -> List[AdviserSummary]:
         with self._sessions() as session:
@@ -95,7 +104,7 @@ class Advisers:
                     select(CaseKey.case_id).join(Case, Case.id == CaseKey.case_id)
                     .where(CaseKey.adviser_id == adviser.id, Case.status != CLOSED)).all())
                 rows.append(AdviserSummary(adviser.login, adviser.display_name, bool(adviser.active),
-                                           sorted(locations), readable))
+                                           sorted(locations), readable, bool(adviser.may_report)))
             return rows
 
     def unreadable_open_cases(self, login: str) -> int:

@@ -50,6 +50,8 @@ class UnlockedAdviser:
     display_name: str
     suite: str
     private_key: bytes = field(repr=False)
+    #: May see the periodic overview (granted with `contactpunt adviser reports LOGIN --allow`).
+    may_report: bool = False
 
 
 @dataclass(frozen=True)

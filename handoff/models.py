@@ -24,6 +24,7 @@ class Adviser(Base):
     wrapped_private_key = Column(LargeBinary, nullable=False)
     wrapped_totp_seed = Column(LargeBinary, nullable=False)
     key_created_at = Column(DateTime(timezone=True), nullable=False)
+    may_report = Column(Integer, nullable=False, default=0, server_default="0")
 
 
 class AdviserLocation(Base):

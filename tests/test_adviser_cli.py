@@ -42,10 +42,12 @@ def test_the_adviser_lifecycle_from_the_command_line(adviser_cli, tmp_path):
     assert code == 0 and "1 open case(s) re-sealed" in out
     code, out, _ = adviser_cli("rotate-key", "bram", "--passphrase-stdin", stdin=PASSPHRASE + "\n\n")
     assert code == 0 and "1 case key(s) re-sealed" in out
+    code, out, _ = adviser_cli("reports", "bram", "--allow")
+    assert code == 0 and "may now see" in out
     code, out, _ = adviser_cli("disable", "anna")
     assert code == 0
     code, out, _ = adviser_cli("list")
-    assert "anna" in out and "disabled" in out and "bram" in out and "readable: 1" in out
+    assert "anna" in out and "disabled" in out and "bram" in out and "readable: 1" in out and "reports" in out
 
 
 def test_mistakes_get_one_clear_line_not_a_traceback(adviser_cli):

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from handoff.adviser_keys import totp_code
 from handoff.advisers import Advisers
 from handoff.case_queue import CaseQueue, Report
-from handoff.console.app import create_console
+from handoff.console.app import ADVISERS_KEY, create_console
 from handoff.rasa_client import RasaClient
 from handoff.report import overview
 
@@ -226,6 +226,11 @@ def test_the_anonymised_overview_is_in_the_console(queue_db):
     async def check(client, app, seed, case_id, triggered):
         assert (await client.get("/report", allow_redirects=False)).status == 303
         await log_in(client, seed)
+        assert (await client.get("/report")).status == 403  # not without the report permission
+        assert "Overzicht" not in await (await client.get("/")).text()
+        app[ADVISERS_KEY].set_report_permission("anna", True)
+        client.session.cookie_jar.clear()
+        await log_in(client, seed, totp_code(seed, time.time() + 30))
         page = await (await client.get("/report?from=2026-01&to=2026-12")).text()
         assert "Meldingen per soort gedrag" in page and "&lt;5" in page  # one case: every count hidden
         assert "kanarie-console" not in page

@@ -234,6 +234,8 @@ def _period(request: web.Request) -> tuple:
 
 
 async def _overview(request: web.Request):
+    if not request["session"].adviser.may_report:
+        raise web.HTTPForbidden(text="The overview is for advisers who were given access to it.")
     first, last = _period(request)
     try:
         return await _blocking(request, request.app[OVERVIEW_KEY], first, last)
@@ -242,7 +244,7 @@ async def _overview(request: web.Request):
 
 
 async def report_page(request: web.Request) -> web.Response:
-    """The anonymised overview; every adviser may see it (it holds nothing about a person)."""
+    """The anonymised overview, for advisers with the report permission."""
     report = await _overview(request)
     return _render(request, "report.html", **report_context(report))
 
