@@ -154,7 +154,9 @@ def cmd_rotate_tracker_key(args: argparse.Namespace) -> int:
     from bot.tracker_store import keyring
     from bot.tracker_store.encrypted import from_endpoints
 
-    key_file = Path(args.key_file)
+    from bot.data_dir import data_dir
+
+    key_file = Path(args.key_file) if args.key_file else data_dir() / "tracker.keys"
     key_id = keyring.add_key(key_file)
     store = from_endpoints(args.endpoints)
     store.keyring = keyring.parse(key_file.read_text(encoding="ascii"))
@@ -252,8 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     cleaner.add_argument("--endpoints", default="endpoints.yml", help="endpoints.yml with the tracker store")
     cleaner.set_defaults(func=cmd_clean_up)
 
-    rotate = sub.add_parser("rotate-tracker-key", help="add a new tracker key and re-encrypt every stored event")
-    rotate.add_argument("--key-file", default="var/tracker.keys", help="key file (current key first)")
+    rotate = sub.add_parser("rotate-tracker-key", help="add a new tracker key and re-encrypt every stored event "
+                                                      "(stop `contactpunt run` first; it reads the keys at start)")
+    rotate.add_argument("--key-file", help="key file, current key first (default: tracker.keys in the data directory)")
     rotate.add_argument("--endpoints", default="endpoints.yml", help="endpoints.yml with the tracker store")
     rotate.set_defaults(func=cmd_rotate_tracker_key)
 

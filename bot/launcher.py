@@ -22,6 +22,7 @@ from bot.data_dir import data_dir
 from bot.model_seal import ModelNotSealed, verify as verify_model
 from bot.institution_profile import active_profile, load_profile, profile_names
 from bot.tracker_store import keyring as tracker_keys
+from bot.tracker_store.encrypted import store_config
 from bot.tracker_store.retention import clean_up_every_hour, retention_days
 from bot.webchat.server import create_app
 from handoff.advisers import Advisers
@@ -60,8 +61,7 @@ def endpoints_file(directory: Path) -> Path:
     """endpoints.yml with the action server's actual port and the tracker store in the data directory."""
     endpoints = yaml.safe_load(Path("endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://{HOST}:{ACTIONS_PORT}/webhook"
-    if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
-        endpoints["tracker_store"]["db"] = str(data_dir() / "trackers.sqlite")
+    endpoints["tracker_store"] = store_config(endpoints)
     path = directory / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     return path

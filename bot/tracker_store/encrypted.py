@@ -10,6 +10,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.data_dir import data_dir
 from bot.tracker_store import keyring as keys
 
 logger = logging.getLogger(__name__)
@@ -94,10 +95,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def store_config(endpoints: Dict[str, Any]) -> Dict[str, Any]:
+    """The tracker_store section of endpoints.yml; an SQLite store lives in the data directory."""
+    config = dict(endpoints["tracker_store"])
+    if config.get("dialect", "sqlite") == "sqlite":
+        config["db"] = str(data_dir() / "trackers.sqlite")
+    return config
+
+
 def from_endpoints(endpoints_path: str, domain: Optional[Domain] = None) -> EncryptedSQLTrackerStore:
     """The store as endpoints.yml configures it (for the clean-up and key rotation commands)."""
     import yaml
 
-    config: Dict[str, Any] = dict(yaml.safe_load(open(endpoints_path, encoding="utf-8"))["tracker_store"])
+    config = store_config(yaml.safe_load(open(endpoints_path, encoding="utf-8")))
     config.pop("type", None)
     return EncryptedSQLTrackerStore(domain=domain, **config)
