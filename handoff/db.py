@@ -5,11 +5,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.data_dir import data_dir
+from bot.sqlite_settings import apply_to
 
 URL_ENV = "CONTACTPUNT_QUEUE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,22 +24,12 @@ def queue_url() -> str:
     return os.environ.get(URL_ENV) or default_url()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL + FULL sync: a committed case survives a killed process and a power cut.
-    # secure_delete: deleted rows are overwritten, not left in free pages.
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "secure_delete=ON", "foreign_keys=ON",
-                   "busy_timeout=10000"):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
-
-
 def make_engine(url: str = None) -> Engine:
     url = url or queue_url()
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, connect_args={"timeout": 10})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        apply_to(engine)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 

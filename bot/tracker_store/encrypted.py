@@ -3,6 +3,7 @@
 import json
 import logging
 import time
+from pathlib import Path
 from typing import Any, Dict, Optional, Text
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.data_dir import data_dir
+from bot.sqlite_settings import apply_to
 from bot.tracker_store import keyring as keys
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         self.keyring = keys.load()
         super().__init__(domain=domain, dialect=dialect, db=db, **kwargs)
         if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            apply_to(self.engine)
             self.engine.dispose()  # reconnect with the pragmas
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -88,12 +90,6 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         return changed
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "secure_delete=ON", "busy_timeout=10000"):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
-
 
 def store_config(endpoints: Dict[str, Any]) -> Dict[str, Any]:
     """The tracker_store section of endpoints.yml; an SQLite store lives in the data directory."""
@@ -107,6 +103,6 @@ def from_endpoints(endpoints_path: str, domain: Optional[Domain] = None) -> Encr
     """The store as endpoints.yml configures it (for the clean-up and key rotation commands)."""
     import yaml
 
-    config = store_config(yaml.safe_load(open(endpoints_path, encoding="utf-8")))
+    config = store_config(yaml.safe_load(Path(endpoints_path).read_text(encoding="utf-8")))
     config.pop("type", None)
     return EncryptedSQLTrackerStore(domain=domain, **config)
