@@ -86,8 +86,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_compare_pipelines(args: argparse.Namespace) -> int:
-    from bot.classifier import Classifier
-
     rows: List[Dict] = []
     configs = sorted(PIPELINES.glob("*.yml"))
     for config in configs:

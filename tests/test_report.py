@@ -5,7 +5,6 @@ import csv
 import io
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text

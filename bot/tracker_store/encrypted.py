@@ -1,7 +1,6 @@
 """Rasa's SQL tracker store with every event encrypted (AES-256-GCM, rotating keys) and an expiry clean-up."""
 
 import json
-import logging
 import time
 from pathlib import Path
 from typing import Any, Dict, Optional, Text
@@ -14,8 +13,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.data_dir import data_dir
 from bot.sqlite_settings import apply_to
 from bot.tracker_store import keyring as keys
-
-logger = logging.getLogger(__name__)
 
 
 def _binding(sender_id: str, type_name: str) -> str:
