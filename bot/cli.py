@@ -11,7 +11,9 @@ from typing import Callable, Dict, List, Optional
 from bot.classifier import ModelNotFound
 from bot.evaluation import DatasetError
 from bot.institution_profile import PROFILE_DIR, ProfileError, load_profile
+from bot.tracker_store.keyring import KeyringError
 from handoff.adviser_cli import add_adviser_commands
+from handoff.report import default_period
 
 DOCS = Path("docs")
 PIPELINES = Path("eval/pipelines")
@@ -152,9 +154,7 @@ def cmd_rotate_tracker_key(args: argparse.Namespace) -> int:
     from bot.tracker_store import keyring
     from bot.tracker_store.encrypted import from_endpoints
 
-    from bot.data_dir import data_dir
-
-    key_file = Path(args.key_file) if args.key_file else data_dir() / "tracker.keys"
+    key_file = Path(args.key_file) if args.key_file else keyring.default_key_file()
     key_id = keyring.add_key(key_file)
     store = from_endpoints(args.endpoints)
     store.keyring = keyring.parse(key_file.read_text(encoding="ascii"))
@@ -234,10 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     crypto.add_argument("--rounds", type=int, default=200, help="runs per measurement (median reported)")
     crypto.set_defaults(func=cmd_benchmark_crypto)
 
-    this_year = time.strftime("%Y")
+    first, last = default_period()
     report = sub.add_parser("report", help="the periodic anonymised overview (HTML with charts, and CSV)")
-    report.add_argument("--from", dest="first", default=f"{this_year}-01", help="first month, YYYY-MM")
-    report.add_argument("--to", dest="last", default=time.strftime("%Y-%m"), help="last month, YYYY-MM")
+    report.add_argument("--from", dest="first", default=first, help=f"first month, YYYY-MM (default {first})")
+    report.add_argument("--to", dest="last", default=last, help=f"last month, YYYY-MM (default {last})")
     report.add_argument("--threshold", type=int, default=5, help="counts below this are suppressed (default 5)")
     report.add_argument("--out", default="results/report", help="directory for report.html and report.csv")
     report.add_argument("--sample", action="store_true", help="use generated fictional data (for docs/)")
@@ -266,7 +266,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ModelNotFound, ProfileError, DatasetError, FileNotFoundError, ValueError) as error:
+    except (ModelNotFound, ProfileError, DatasetError, FileNotFoundError, ValueError, KeyringError) as error:
         print(f"contactpunt: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -150,9 +150,8 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
         print(f"contactpunt: {error}", file=sys.stderr)
         return 1
     data_dir().mkdir(parents=True, exist_ok=True)
-    if not os.environ.get(tracker_keys.KEYS_ENV):  # embedded default: a key file made on first start
-        os.environ.setdefault(tracker_keys.KEY_FILE_ENV,
-                              str(tracker_keys.ensure_key_file(data_dir() / "tracker.keys")))
+    if not os.environ.get(tracker_keys.KEYS_ENV) and not os.environ.get(tracker_keys.KEY_FILE_ENV):
+        tracker_keys.ensure_key_file(tracker_keys.default_key_file())  # embedded default, made on first start
     engine = make_engine()
     migrate(engine)
     sessions = session_factory(engine)

@@ -1,7 +1,7 @@
 """Adviser accounts: add, unlock at login, grant a location, disable, rotate a key."""
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -78,9 +78,8 @@ class Advisers:
             raise UnknownAdviser(login)
         return adviser
 
-    def unlock(self, login: str, passphrase: str, totp: Optional[str] = None, at: float = None) -> UnlockedAdviser:
-        """The adviser's private key, unwrapped in memory. The console always asks for a TOTP code;
-        the command line (run on the server by the adviser themself) asks for the passphrase only."""
+    def _unwrap(self, login: str, passphrase: str) -> Tuple[UnlockedAdviser, bytes]:
+        """(the unlocked adviser, their TOTP seed): one Argon2id derivation for both."""
         with self._sessions() as session:
             adviser = session.scalar(select(Adviser).where(Adviser.login == login, Adviser.active == 1))
         if adviser is None:
@@ -89,10 +88,16 @@ class Advisers:
             private, seed = unwrap_secrets(login, passphrase, _secrets(adviser))
         except WrongPassphrase:
             raise LoginFailed() from None
+        return UnlockedAdviser(adviser.id, adviser.login, adviser.display_name, adviser.suite, private,
+                               bool(adviser.may_report)), seed
+
+    def unlock(self, login: str, passphrase: str, totp: Optional[str] = None, at: float = None) -> UnlockedAdviser:
+        """The adviser's private key, unwrapped in memory. The console always asks for a TOTP code;
+        the command line (run on the server by the adviser themself) asks for the passphrase only."""
+        unlocked, seed = self._unwrap(login, passphrase)
         if totp is not None and not totp_valid(seed, totp, at):
             raise LoginFailed()
-        return UnlockedAdviser(adviser.id, adviser.login, adviser.display_name, adviser.suite, private,
-                               bool(adviser.may_report))
+        return unlocked
 
     def list(self) -> List[AdviserSummary]:
         with self._sessions() as session:
@@ -151,11 +156,10 @@ class Advisers:
 
     def rotate_key(self, login: str, passphrase: str, new_passphrase: Optional[str] = None) -> int:
         """A new key pair for the adviser; every case key they hold is re-sealed to it. Returns the count."""
-        current = self.unlock(login, passphrase)
+        current, seed = self._unwrap(login, passphrase)
         keys = generate_keypair(DEFAULT_SUITE)
         with self._sessions() as session, session.begin():
             adviser = self._get(session, login)
-            _, seed = unwrap_secrets(login, passphrase, _secrets(adviser))
             wrapped = wrap_secrets(login, new_passphrase or passphrase, keys.private, seed)
             held = session.scalars(select(CaseKey).where(CaseKey.adviser_id == adviser.id)).all()
             for sealed in held:

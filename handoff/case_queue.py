@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.safeguarding.flags import FLAG_NAMES
 from handoff import case_code
 from handoff.case_crypto import DEFAULT_SUITE, DecryptionError, binding, generate_keypair, open_sealed, seal
 from handoff.models import CLAIMED, CLOSED, LIVE, NEW, URGENCY_ORDER, Adviser, AdviserLocation, AuditEvent, Case, \
@@ -100,6 +101,16 @@ def _item_binding(case_id: str, item_id: str, seq: int, audience: str) -> bytes:
     return binding("item", case_id, item_id, str(seq), audience)
 
 
+def _open_item(case: Case, item: CaseItem, key: bytes, audience: str) -> Dict[str, Any]:
+    """One sealed item, opened for the case's readers ("case") or for the code holder ("reporter")."""
+    sealed = item.sealed_for_case if audience == "case" else item.sealed_for_reporter
+    return json.loads(open_sealed(sealed, case.suite, key, _item_binding(case.id, item.id, item.seq, audience)))
+
+
+def _message(item: CaseItem, content: Dict[str, Any]) -> Message:
+    return Message(item.seq, aware(item.created_at), content["author"], content["text"], bool(content.get("acute")))
+
+
 def _dump(value: Dict[str, Any]) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
@@ -171,8 +182,7 @@ class CaseQueue:
             items = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id,
                                                            CaseItem.sealed_for_reporter.isnot(None))
                                     .order_by(CaseItem.seq)).all()
-            messages = [self._message(case, item, item.sealed_for_reporter, "reporter", case.suite, private)
-                        for item in items]
+            messages = [_message(item, _open_item(case, item, private, "reporter")) for item in items]
             return case.status, messages
 
     def reporter_reply(self, code: str, text: str) -> None:
@@ -180,13 +190,11 @@ class CaseQueue:
 
     # -- adviser side: needs an unlocked adviser key ----------------------------------------------
 
-    def queue_for(self, adviser: UnlockedAdviser, include_closed: bool = False) -> List[Case]:
-        """Cases this adviser can read: most urgent first, then by deadline."""
+    def queue_for(self, adviser: UnlockedAdviser) -> List[Case]:
+        """Open cases this adviser can read: most urgent first, then by deadline."""
         with self._sessions() as session:
-            query = select(Case).join(CaseKey, CaseKey.case_id == Case.id).where(CaseKey.adviser_id == adviser.id)
-            if not include_closed:
-                query = query.where(Case.status != CLOSED)
-            cases = session.scalars(query).all()
+            cases = session.scalars(select(Case).join(CaseKey, CaseKey.case_id == Case.id).where(
+                CaseKey.adviser_id == adviser.id, Case.status != CLOSED)).all()
         return sorted(cases, key=lambda c: (URGENCY_ORDER.index(c.urgency), aware(c.first_contact_due)))
 
     def _case_private_key(self, session: Session, adviser: UnlockedAdviser, case_id: str) -> Tuple[Case, bytes]:
@@ -204,13 +212,11 @@ class CaseQueue:
             report: Dict[str, Any] = {}
             messages = []
             for item in items:
-                content = json.loads(open_sealed(item.sealed_for_case, case.suite, key,
-                                                 _item_binding(case_id, item.id, item.seq, "case")))
+                content = _open_item(case, item, key, "case")
                 if content.get("kind") == "report":
                     report = content
                 elif content.get("kind") == "message":
-                    messages.append(Message(item.seq, aware(item.created_at), content["author"], content["text"],
-                                            bool(content.get("acute"))))
+                    messages.append(_message(item, content))
                 elif content.get("kind") == "referral":
                     report["referral"] = content["referral"]
             if audit:
@@ -252,9 +258,8 @@ class CaseQueue:
                 raise CaseNotFound(case_id)
             self._add_item(session, case, {"kind": "referral", "referral": referral}, to_reporter=False)
             first = session.scalar(select(CaseItem).where(CaseItem.case_id == case_id).order_by(CaseItem.seq))
-            content = json.loads(open_sealed(first.sealed_for_case, case.suite, key,
-                                             _item_binding(case_id, first.id, first.seq, "case")))
-            session.add(self._registration("close", case.location, case.behaviour_type, content, referral))
+            session.add(self._registration("close", case.location, case.behaviour_type,
+                                           _open_item(case, first, key, "case"), referral))
             case.status, case.closed_at = CLOSED, self._now()
             self._audit(session, adviser.id, case_id, "closed")
 
@@ -296,8 +301,7 @@ class CaseQueue:
             id=str(uuid.uuid4()), event=event, month=self._now().astimezone(AMSTERDAM).strftime("%Y-%m"),
             location=location, behaviour_type=behaviour_type, role=content.get("role"),
             minor=None if minor is None else int(bool(minor)),
-            flags=",".join(sorted(name for name in ("staff_perpetrator", "meldplicht", "meldcode", "acute")
-                                  if flags.get(name) is True)),
+            flags=",".join(sorted(name for name in FLAG_NAMES if name != "minor" and flags.get(name) is True)),
             referral=referral,
         )
 
@@ -317,11 +321,6 @@ class CaseQueue:
                                      _item_binding(case.id, item_id, seq, "reporter")) if to_reporter else None,
         ))
         session.flush()
-
-    @staticmethod
-    def _message(case: Case, item: CaseItem, sealed: bytes, audience: str, suite: str, key: bytes) -> Message:
-        content = json.loads(open_sealed(sealed, suite, key, _item_binding(case.id, item.id, item.seq, audience)))
-        return Message(item.seq, aware(item.created_at), content["author"], content["text"])
 
 
 __all__ = ["CaseQueue", "Report", "UnlockedAdviser", "CaseView", "Message", "NoAdviser", "CaseNotFound",

@@ -5,13 +5,14 @@ import io
 import random
 import uuid
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from datetime import datetime
+from typing import Dict, List, Sequence, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.labels import BEHAVIOUR_TYPES, ROLES
-from handoff.case_queue import REFERRALS
+from handoff.case_queue import AMSTERDAM, REFERRALS
 from handoff.models import Registration
 from handoff.suppression import TOTAL, Table, suppress
 
@@ -126,6 +127,7 @@ def add_sample_registrations(sessions: sessionmaker, months: List[str], seed: in
     return added
 
 
-def default_period(today_month: str) -> Optional[tuple]:
-    """The calendar year up to this month (the report ROC MN asks for is yearly)."""
-    return f"{today_month[:4]}-01", today_month
+def default_period() -> Tuple[str, str]:
+    """January up to this month, in Amsterdam (the report ROC MN asks for is yearly)."""
+    this_month = datetime.now(AMSTERDAM).strftime("%Y-%m")
+    return f"{this_month[:4]}-01", this_month

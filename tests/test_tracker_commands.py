@@ -13,8 +13,8 @@ from tests.test_tracker_store import DOMAIN, conversation
 def test_rotation_then_clean_up_from_the_command_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CONTACTPUNT_DATA_DIR", str(tmp_path))
     monkeypatch.delenv(keyring.KEYS_ENV, raising=False)
+    monkeypatch.delenv(keyring.KEY_FILE_ENV, raising=False)  # the file `contactpunt run` made is found by itself
     key_file = keyring.ensure_key_file(tmp_path / "tracker.keys")
-    monkeypatch.setenv(keyring.KEY_FILE_ENV, str(key_file))
     endpoints = str(ROOT / "endpoints.yml")
     store = from_endpoints(endpoints, DOMAIN)
     asyncio.run(store.save(conversation("old", "kanarie", time.time() - 30 * 86400)))
@@ -31,3 +31,12 @@ def test_rotation_then_clean_up_from_the_command_line(tmp_path, monkeypatch, cap
     assert main(["clean-up", "--endpoints", endpoints]) == 0
     assert "Removed 1 conversation(s)" in capsys.readouterr().out
     assert (tmp_path / "trackers.sqlite").exists()
+
+
+def test_without_any_key_the_commands_say_so_plainly(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CONTACTPUNT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv(keyring.KEYS_ENV, raising=False)
+    monkeypatch.delenv(keyring.KEY_FILE_ENV, raising=False)
+    assert main(["clean-up", "--endpoints", str(ROOT / "endpoints.yml")]) == 2
+    err = capsys.readouterr().err
+    assert "no tracker key" in err and "Traceback" not in err

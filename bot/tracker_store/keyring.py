@@ -10,6 +10,8 @@ from typing import Dict, List, Tuple
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from bot.data_dir import data_dir
+
 KEYS_ENV = "CONTACTPUNT_TRACKER_KEYS"
 KEY_FILE_ENV = "CONTACTPUNT_TRACKER_KEY_FILE"
 _PREFIX = "cp1"
@@ -84,13 +86,20 @@ def ensure_key_file(path: Path) -> Path:
     return path
 
 
+def default_key_file() -> Path:
+    """Where `contactpunt run` keeps the key when none is configured: tracker.keys in the data directory."""
+    return data_dir() / "tracker.keys"
+
+
 def load(environ: Dict[str, str] = None) -> Keyring:
+    """From CONTACTPUNT_TRACKER_KEYS, else the file in CONTACTPUNT_TRACKER_KEY_FILE, else the default file."""
     environ = os.environ if environ is None else environ
     if environ.get(KEYS_ENV):
         return parse(environ[KEYS_ENV])
-    if environ.get(KEY_FILE_ENV):
-        return parse(Path(environ[KEY_FILE_ENV]).read_text(encoding="ascii"))
-    raise KeyringError(f"no tracker key: set {KEYS_ENV} or {KEY_FILE_ENV}")
+    key_file = Path(environ[KEY_FILE_ENV]) if environ.get(KEY_FILE_ENV) else default_key_file()
+    if not key_file.exists():
+        raise KeyringError(f"no tracker key: set {KEYS_ENV} or {KEY_FILE_ENV}, or start `contactpunt run` once")
+    return parse(key_file.read_text(encoding="ascii"))
 
 
 def add_key(path: Path) -> str:

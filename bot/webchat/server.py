@@ -65,8 +65,8 @@ async def message(request: web.Request) -> web.Response:
     sender, text = body.get("sender"), body.get("text")
     if not isinstance(sender, str) or not _SENDER.match(sender):
         return _bad_request("invalid conversation id")
-    if _text_error(text):
-        return _bad_request(_text_error(text))
+    if problem := _text_error(text):
+        return _bad_request(problem)
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
             async with session.post(request.app[RASA_KEY], json={"sender": sender, "message": text}) as reply:
@@ -108,8 +108,8 @@ async def case_thread(request: web.Request) -> web.Response:
         return _bad_request("expected a case code")
     try:
         if "text" in body:
-            if _text_error(body["text"]):
-                return _bad_request(_text_error(body["text"]))
+            if problem := _text_error(body["text"]):
+                return _bad_request(problem)
             await asyncio.get_running_loop().run_in_executor(None, queue.reporter_reply, body["code"], body["text"])
         status, messages = await asyncio.get_running_loop().run_in_executor(None, queue.reporter_thread, body["code"])
     except InvalidCaseCode:

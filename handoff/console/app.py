@@ -16,7 +16,7 @@ from handoff.advisers import Advisers, LoginFailed
 from handoff.case_queue import AMSTERDAM, LIVE, REFERRALS, CaseNotFound, CaseQueue, DecryptionError, aware, utcnow
 from handoff.console.sessions import ConsoleSession, SessionStore
 from handoff.rasa_client import RasaClient, RasaUnavailable
-from handoff.report import to_csv
+from handoff.report import default_period, to_csv
 from handoff.report_render import context as report_context, environment as report_environment, label
 
 HERE = Path(__file__).parent
@@ -227,10 +227,8 @@ async def close(request: web.Request) -> web.Response:
 
 
 def _period(request: web.Request) -> tuple:
-    this_month = utcnow().astimezone(AMSTERDAM).strftime("%Y-%m")
-    first = request.query.get("from", f"{this_month[:4]}-01")
-    last = request.query.get("to", this_month)
-    return first, last
+    first, last = default_period()
+    return request.query.get("from", first), request.query.get("to", last)
 
 
 async def _overview(request: web.Request):
