@@ -7,12 +7,14 @@ PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The widget's front-end packages (socket.io client), from npm, exactly as package-lock.json says.
+NODE_STAMP := node_modules/.package-lock.json
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 # No usage data leaves this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test train eval compare-pipelines validate sample-report system-deps clean
+.PHONY: help run test train node-deps eval compare-pipelines validate sample-report system-deps clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -24,6 +26,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	$(BIN)/pip check
 	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Installing nodejs npm (apt)"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+node-deps: $(NODE_STAMP)  ## install the widget's socket.io client from npm (package-lock.json)
 
 system-deps:  ## install Chromium, ChromeDriver (browser tests) and PostgreSQL (queue tests): Debian packages
 	@missing=""; \
@@ -40,10 +49,10 @@ train: $(STAMP)  ## train the model (skipped by Rasa when data, domain and confi
 	$(BIN)/rasa train --quiet
 	$(BIN)/contactpunt seal-model
 
-run: train  ## install, train when needed, start Rasa + actions + web chat on loopback
+run: train $(NODE_STAMP)  ## install, train when needed, start Rasa + actions + widget + console on loopback
 	$(BIN)/contactpunt run
 
-test: $(STAMP) system-deps train  ## run every test (pytest: units, rasa data validate, rasa test stories, browser)
+test: $(STAMP) system-deps train $(NODE_STAMP)  ## run every test (pytest: units, rasa data validate, rasa test stories, browser)
 	$(BIN)/pytest
 
 eval: train  ## per-label P/R/F1 + confusion matrix, and per-flag P/R, on the development sets -> docs/

@@ -12,6 +12,7 @@ from actions.conversation import profile, reply_language, reporter_role
 from bot.safeguarding.flags import FLAG_NAMES, SIGNALS_KEY, URGENT_FLAGS
 from handoff.request import HandoffRequest, configured_sink
 
+WEB_CHANNEL = "socketio"
 logger = logging.getLogger(__name__)
 
 
@@ -97,4 +98,8 @@ class ActionSubmitHandoff(Action):
             dispatcher.utter_message(text=institution.direct_contact.get(language))
             return reset
         dispatcher.utter_message(response="utter_handoff_sent", case_code=submitted.case_code)
+        if tracker.get_latest_input_channel() == WEB_CHANNEL:
+            # The web widget shows the code on a screen of its own (copy, keep on this device).
+            # Rasa's socket.io channel emits a custom message's `data` as the message.
+            dispatcher.utter_message(json_message={"data": {"case_code": submitted.case_code}})
         return reset + [SlotSet("case_id", submitted.case_id)]

@@ -1,4 +1,4 @@
-"""Starts the action server, Rasa, the local web chat and the adviser console on loopback, and stops them together."""
+"""Starts the action server, Rasa (with its channels), the widget server and the adviser console on loopback, and stops them together."""
 
 import asyncio
 from functools import partial
@@ -24,6 +24,8 @@ from bot.institution_profile import active_profile, load_profile, profile_names
 from bot.tracker_store import keyring as tracker_keys
 from bot.tracker_store.encrypted import store_config
 from bot.tracker_store.retention import clean_up_every_hour, retention_days
+from bot.channels import pseudonym
+from bot.channels.settings import SOCKET_URL_ENV, channel_credentials, enabled as enabled_channels, web_origins
 from bot.webchat.server import create_app
 from handoff.advisers import Advisers
 from handoff.case_queue import CaseQueue
@@ -47,13 +49,10 @@ def service_environment() -> Dict[str, str]:
     return env
 
 
-def credentials_file(directory: Path, web_port: int, outbox_token: str) -> Path:
-    """credentials.yml for this start: the callback channel posts to the web chat's outbox."""
+def credentials_file(directory: Path, origins: List[str]) -> Path:
+    """credentials.yml for this start: the widget's socket.io channel, and Telegram and Teams when configured."""
     path = directory / "credentials.yml"
-    path.write_text(yaml.safe_dump({"callback": {
-        "url": f"http://{HOST}:{web_port}/rasa/outbox",
-        "headers": {"Authorization": f"Bearer {outbox_token}"},
-    }}), encoding="utf-8")
+    path.write_text(yaml.safe_dump(channel_credentials(os.environ, origins)), encoding="utf-8")
     return path
 
 
@@ -152,24 +151,35 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
     data_dir().mkdir(parents=True, exist_ok=True)
     if not os.environ.get(tracker_keys.KEYS_ENV) and not os.environ.get(tracker_keys.KEY_FILE_ENV):
         tracker_keys.ensure_key_file(tracker_keys.default_key_file())  # embedded default, made on first start
+    if not os.environ.get(pseudonym.KEY_ENV):
+        pseudonym.ensure_key_file()
     engine = make_engine()
     migrate(engine)
     sessions = session_factory(engine)
-    jwt_secret, outbox_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    jwt_secret = secrets.token_urlsafe(32)
+    origins = web_origins(os.environ, web_port)
+    socket_url = os.environ.get(SOCKET_URL_ENV) or f"http://{HOST}:{RASA_PORT}"
     runtime = tempfile.TemporaryDirectory(prefix="contactpunt-")
     directory = Path(runtime.name)
     endpoints = endpoints_file(directory)
-    commands = service_commands(endpoints, credentials_file(directory, web_port, outbox_token), jwt_secret, model)
+    try:
+        credentials = credentials_file(directory, origins)
+    except ValueError as error:
+        print(f"contactpunt: {error}", file=sys.stderr)
+        runtime.cleanup()
+        return 1
+    commands = service_commands(endpoints, credentials, jwt_secret, model)
     processes = [subprocess.Popen(command, env=service_environment()) for command in commands]
     try:
         wait_until_up(processes)
         url, console_url = f"http://{HOST}:{web_port}/", f"http://{HOST}:{console_port}/"
-        print(f"\nContactpunt ({profile.name}) is running.\n  Chat:    {url}\n  Console: {console_url}"
+        print(f"\nContactpunt ({profile.name}) is running.\n  Chat:    {url} (sample school page)"
+              f"\n  Console: {console_url}\n  Channels: {', '.join(enabled_channels(os.environ))}"
               f"\nStop with Ctrl+C.\n", flush=True)
         if open_browser:
             webbrowser.open(url)
         queue = CaseQueue(sessions)
-        chat = create_app(profile, f"http://{HOST}:{RASA_PORT}", outbox_token, queue)
+        chat = create_app(profile, socket_url, origins, queue)
         console = create_console(queue, Advisers(sessions),
                                  RasaClient(f"http://{HOST}:{RASA_PORT}", jwt_secret),
                                  meldplicht_procedures(), partial(overview, sessions),

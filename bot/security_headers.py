@@ -13,10 +13,11 @@ SECURITY_HEADERS = {
 
 @web.middleware
 async def security_headers(request: web.Request, handler):
-    """Adds the headers to every response, error pages included."""
+    """Adds the headers to every response, error pages included; a page that sets its own CSP keeps it."""
     try:
         response = await handler(request)
     except web.HTTPException as error:
         response = error
-    response.headers.update(SECURITY_HEADERS)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     return response

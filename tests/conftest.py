@@ -133,3 +133,12 @@ def queue_db(queue_url):
     migrate(engine)
     yield engine, session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model, tmp_path_factory):
+    """One running system (`contactpunt run`) shared by the end-to-end tests of this session."""
+    from tests.stack import running_stack
+
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running

@@ -206,6 +206,15 @@ def test_consented_summary_goes_through_the_seam(dispatcher, monkeypatch):
     assert dispatcher.messages[0]["case_code"] == "K7M2-QX9D-4P8W-Z2RT-1HJN"
     assert SlotSet("handoff_summary", None) in events
     assert SlotSet("case_id", "case-1") in events
+    assert len(dispatcher.messages) == 1  # no web-only payload on other channels
+
+
+def test_the_web_widget_also_gets_the_code_for_its_own_screen(dispatcher, monkeypatch):
+    monkeypatch.setenv(SINK_ENV, "tests.test_actions:recording_sink")
+    tracker = make_tracker(slots={"handoff_consent": True, "handoff_summary": "samenvatting"})
+    tracker.events.append({"event": "user", "text": "ja", "input_channel": "socketio"})
+    run(ActionSubmitHandoff(), dispatcher, tracker)
+    assert dispatcher.messages[1]["custom"] == {"data": {"case_code": "K7M2-QX9D-4P8W-Z2RT-1HJN"}}
 
 
 def test_a_failing_queue_never_leaks_the_summary_into_logs(dispatcher, monkeypatch, caplog):

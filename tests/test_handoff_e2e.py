@@ -1,12 +1,9 @@
 """The whole handoff on the real stack (`contactpunt run`): a reporter in headless Chromium, an adviser
 in a second Chromium on the console, live replies, the case code; then 100 canary cases over HTTP."""
 
-import base64
-import json
+import asyncio
 import re
 import secrets
-import subprocess
-import sys
 import time
 import urllib.request
 from http.cookiejar import CookieJar
@@ -16,37 +13,12 @@ from urllib.parse import urlencode
 import pytest
 
 from handoff.adviser_keys import totp_code
-from tests.conftest import ROOT, free_port, service_env, wait_for
-from tests.test_browser import ARTIFACTS, bot_bubbles, chromium
+from tests.socket_chat import SocketReporter, text_has
+from tests.stack import ARTIFACTS, PASSPHRASE
+from tests.test_browser import bot_bubbles, chromium, open_chat, wait_for_bot, widget
 
 pytestmark = pytest.mark.slow
-PASSPHRASE = "een lange wachtzin voor de test"
 CODE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b")
-LOG = ARTIFACTS / "handoff-stack.log"
-
-
-@pytest.fixture(scope="module")
-def stack(trained_model, tmp_path_factory):
-    data = tmp_path_factory.mktemp("handoff")
-    web_port, console_port = free_port(), free_port()
-    env = service_env(CONTACTPUNT_RASA_PORT=str(free_port()), CONTACTPUNT_ACTIONS_PORT=str(free_port()),
-                      CONTACTPUNT_PROFILE="rocmn", CONTACTPUNT_DATA_DIR=str(data))
-    added = subprocess.run([sys.executable, "-m", "bot.cli", "adviser", "add", "anna", "--name", "Anna (COG)",
-                            "--location", "rocmn", "--passphrase-stdin"], input=PASSPHRASE + "\n", cwd=ROOT,
-                           env=env, capture_output=True, text=True, check=True)
-    seed = base64.b32decode(re.search(r"secret: ([A-Z2-7=]+)", added.stdout).group(1))
-    ARTIFACTS.mkdir(exist_ok=True)
-    with open(LOG, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--no-browser", "--port", str(web_port),
-                                    "--console-port", str(console_port)], cwd=ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
-    try:
-        wait_for(f"http://127.0.0.1:{web_port}/api/config", process, seconds=300)
-        yield {"chat": f"http://127.0.0.1:{web_port}/", "console": f"http://127.0.0.1:{console_port}/",
-               "seed": seed, "data": data}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def wait_for_text(driver, selector, needle, seconds=60):
@@ -61,50 +33,70 @@ def wait_for_text(driver, selector, needle, seconds=60):
 def say(driver, text):
     from selenium.webdriver.common.keys import Keys
 
-    driver.find_element("id", "message").send_keys(text, Keys.ENTER)
+    widget(driver).find_element("css selector", "#cp-message").send_keys(text, Keys.ENTER)
+
+
+def log_in(adviser, stack):
+    adviser.get(stack["console"] + "login")
+    adviser.find_element("id", "login").send_keys("anna")
+    adviser.find_element("id", "passphrase").send_keys(PASSPHRASE)
+    adviser.find_element("id", "totp").send_keys(totp_code(stack["seed"], time.time()))
+    adviser.find_element("css selector", "form.login button").click()
+    wait_for_text(adviser, "h1", "Wachtrij")
+
+
+def open_case_with(adviser, needle):
+    """Open the queued case whose report holds `needle` (other tests' cases may be queued too)."""
+    links = [a.get_attribute("href") for a in adviser.find_elements("link text", "Openen")]
+    for link in links:
+        adviser.get(link)
+        if needle in adviser.page_source:
+            return
+    raise AssertionError(f"no case with {needle} among {len(links)}")
 
 
 def test_adviser_claims_replies_live_and_the_reporter_comes_back_with_the_code(stack):
-    reporter, adviser = chromium("reporter-profile"), chromium("adviser-profile", "1200,900")
+    reporter, adviser = chromium("reporter-profile", phone=True), chromium("adviser-profile", "1200,900")
     try:
-        reporter.get(stack["chat"])
-        wait_for_text(reporter, "#log li.bot", "wat is er gebeurd")
+        open_chat(reporter, stack["chat"])
         say(reporter, "ik wil met iemand praten")
-        wait_for_text(reporter, "#log li.bot", "verhaal doorgeven")
+        wait_for_bot(reporter, "verhaal doorgeven")
         say(reporter, "ja")
-        wait_for_text(reporter, "#log li.bot", "paar zinnen")
+        wait_for_bot(reporter, "paar zinnen")
         say(reporter, "Mijn stagebegeleider stuurt me 's nachts berichten. kanarie-browser")
-        wait_for_text(reporter, "#log li.bot", "enige manier")
-        code = CODE.search(" ".join(bot_bubbles(reporter))).group(0)
+        wait_for_bot(reporter, "enige manier")
+        # The code gets a screen of its own; the reporter chooses to keep it on this device.
+        screen = widget(reporter).find_element("css selector", "#cp-code-screen")
+        code = widget(reporter).find_element("css selector", "#cp-code-value").text
+        assert CODE.fullmatch(code) and code in " ".join(bot_bubbles(reporter))
+        assert reporter.execute_script("return window.localStorage.length") == 0
+        widget(reporter).find_element("css selector", "#cp-keep").click()
+        assert reporter.execute_script("return window.localStorage.getItem('contactpunt.case_code')") == code
+        reporter.save_screenshot(str(ARTIFACTS / "widget-case-code.png"))
+        widget(reporter).find_element("css selector", "#cp-code-done").click()
+        assert not screen.is_displayed()
 
-        adviser.get(stack["console"] + "login")
-        adviser.find_element("id", "login").send_keys("anna")
-        adviser.find_element("id", "passphrase").send_keys(PASSPHRASE)
-        adviser.find_element("id", "totp").send_keys(totp_code(stack["seed"], time.time()))
-        adviser.find_element("css selector", "form.login button").click()
-        wait_for_text(adviser, "h1", "Wachtrij")
-        adviser.find_element("link text", "Openen").click()
-        wait_for_text(adviser, "blockquote", "kanarie-browser")
+        log_in(adviser, stack)
+        open_case_with(adviser, "kanarie-browser")
         adviser.find_element("id", "claim").click()
 
-        wait_for_text(reporter, "#log li.bot", "Er is nu een contactpersoon")
+        wait_for_bot(reporter, "Er is nu een contactpersoon")
         say(reporter, "Fijn dat er iemand is.")
         wait_for_text(adviser, "#thread li.reporter", "Fijn dat er iemand is.")
         adviser.find_element("id", "reply-text").send_keys("Ik ben Anna. Je bent niet alleen.")
         adviser.find_element("id", "send-reply").click()
-        wait_for_text(reporter, "#log li.bot", "Contactpersoon: Ik ben Anna. Je bent niet alleen.")
+        wait_for_bot(reporter, "Contactpersoon: Ik ben Anna. Je bent niet alleen.")
         adviser.find_element("id", "end-live").click()
-        wait_for_text(reporter, "#log li.bot", "Je praat weer met de assistent")
+        wait_for_bot(reporter, "Je praat weer met de assistent")
         reporter.save_screenshot(str(ARTIFACTS / "handoff-reporter.png"))
 
-        reporter.get(stack["chat"])  # the reporter leaves and comes back later, with only the code
-        wait_for_text(reporter, "#log li.bot", "wat is er gebeurd")
-        reporter.find_element("id", "have-code").click()
-        reporter.find_element("id", "code").send_keys(code.lower())
-        reporter.find_element("css selector", "#code-form button").click()
-        wait_for_text(reporter, "#log li.bot", "Contactpersoon: Ik ben Anna.")
+        open_chat(reporter, stack["chat"])  # the reporter leaves and comes back later, with only the code
+        widget(reporter).find_element("css selector", "#cp-have-code").click()
+        assert widget(reporter).find_element("css selector", "#cp-code").get_attribute("value") == code
+        widget(reporter).find_element("css selector", "#cp-code-form button[type=submit]").click()
+        wait_for_bot(reporter, "Contactpersoon: Ik ben Anna.")
         say(reporter, "Het gaat al wat beter.")
-        wait_for_text(reporter, "#log li.user", "Het gaat al wat beter.")
+        assert "Het gaat al wat beter." in widget(reporter).find_element("css selector", "#cp-log").text
         adviser.refresh()
         wait_for_text(adviser, "#thread li.reporter", "Het gaat al wat beter.")
         adviser.save_screenshot(str(ARTIFACTS / "handoff-console.png"))
@@ -137,11 +129,17 @@ class Console:
         return re.search(r'name="csrf" value="([^"]+)"', self.get(path)).group(1)
 
 
-def chat(base, sender, text):
-    request = urllib.request.Request(base + "api/message", data=json.dumps({"sender": sender, "text": text}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return " ".join(m.get("text", "") for m in json.loads(response.read()))
+async def hand_off(stack, canary: str) -> None:
+    """One reporter on the widget's socket.io channel, from asking for a person to the case code."""
+    async with SocketReporter(stack["socket"], stack["origin"]) as reporter:
+        await reporter.say("ik wil met iemand praten", text_has("verhaal doorgeven"))
+        await reporter.say("ja", text_has("paar zinnen"))
+        await reporter.say(f"Het gebeurde in lokaal {canary} tijdens de les.", lambda m: "case_code" in m)
+
+
+async def hand_off_all(stack, canaries, at_once=10) -> None:
+    for start in range(0, len(canaries), at_once):
+        await asyncio.gather(*(hand_off(stack, canary) for canary in canaries[start:start + at_once]))
 
 
 def tracker_store_bytes(data: Path) -> bytes:
@@ -176,14 +174,8 @@ def test_one_hundred_canary_cases_leave_no_clear_trace(stack):
     keep_tracker_wal = sqlite3.connect(Path(stack["data"]) / "trackers.sqlite")
     keep_tracker_wal.execute("SELECT count(*) FROM events").fetchone()
     console = Console(stack["console"], stack["seed"])
-    canaries = []
-    for number in range(100):
-        sender, canary = secrets.token_hex(16), f"kanarie{secrets.token_hex(6)}"
-        chat(stack["chat"], sender, "ik wil met iemand praten")
-        chat(stack["chat"], sender, "ja")
-        answer = chat(stack["chat"], sender, f"Het gebeurde in lokaal {canary} tijdens de les.")
-        assert CODE.search(answer), answer
-        canaries.append(canary)
+    canaries = [f"kanarie{secrets.token_hex(6)}" for _ in range(100)]
+    asyncio.run(hand_off_all(stack, canaries))
     case_ids = re.findall(r'href="/cases/([0-9a-f-]{36})"', console.get(""))
     assert len(case_ids) >= 100  # and the case of the browser test, if it ran first
     for case_id in case_ids:
@@ -199,7 +191,7 @@ def test_one_hundred_canary_cases_leave_no_clear_trace(stack):
     assert any(p.name.endswith("-wal") for p in database_files)
     stored = b"".join(p.read_bytes() for p in database_files)
     assert len(stored) > 100 * 1000  # the cases really are in these files, sealed
-    logs = LOG.read_bytes()
+    logs = stack["log"].read_bytes()
     trackers = tracker_store_bytes(Path(stack["data"]))
     assert len(trackers) > 100 * 1000  # the 100 conversations really are in it
     keep_wal.close()

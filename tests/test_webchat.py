@@ -1,118 +1,81 @@
-"""The local web chat proxy: relays to Rasa, refuses bad input clearly, strict headers, nothing third-party."""
+"""The widget server: configuration and case API only for school origins, strict headers, nothing third-party;
+and the socket.io channel's own limits (origins, session ids, message size)."""
 
 import asyncio
 import re
 
-import aiohttp
-from aiohttp import web
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.institution_profile import load_profile
-from bot.webchat.server import STATIC, create_app
+from bot.webchat.server import SAMPLE, STATIC, create_app
 
-SENDER = "0f5c1a2e-8a7b-4c1d-9e2f-3a4b5c6d7e8f"
-
-
-TOKEN = "outbox-token-for-tests"
+SCHOOL = "https://www.voorbeeldcollege.example"
+SOCKET = "https://chat.voorbeeldcollege.example"
 
 
-def fake_rasa(received, chat):
-    """Behaves like Rasa's callback channel: posts each reply to the outbox before answering."""
-    async def webhook(request):
-        body = await request.json()
-        received.append(body)
-        reply = {"recipient_id": body["sender"], "text": "echo: " + body["message"],
-                 "buttons": [{"title": "Ja", "payload": "/affirm"}]}
-        async with aiohttp.ClientSession() as session:
-            await session.post(chat["outbox"], json=reply, headers={"Authorization": f"Bearer {TOKEN}"})
-        return web.Response(text="success")
-
-    app = web.Application()
-    app.router.add_post("/webhooks/callback/webhook", webhook)
-    return app
+async def with_server(check, queue=None):
+    app = create_app(load_profile("rocmn"), SOCKET, [SCHOOL], queue)
+    async with TestClient(TestServer(app)) as client:
+        await check(client)
 
 
-async def with_chat(check):
-    received, chat = [], {}
-    async with TestServer(fake_rasa(received, chat)) as rasa:
-        app = create_app(load_profile("rocmn"), str(rasa.make_url("/")), TOKEN)
-        async with TestClient(TestServer(app)) as client:
-            chat["outbox"] = str(client.make_url("/rasa/outbox"))
-            await check(client, received)
+def test_the_configuration_tells_the_widget_where_to_go_in_the_asked_language():
+    async def check(client):
+        dutch = await (await client.get("/widget/config", params={"profile": "rocmn"})).json()
+        assert dutch["institution"] == "ROC Midden Nederland" and dutch["socket_url"] == SOCKET
+        assert dutch["texts"]["exit"] == "Snel weg" and dutch["case_codes"] is False
+        english = await (await client.get("/widget/config", params={"lang": "en"})).json()
+        assert english["texts"]["exit"] == "Quick exit"
+        other = await client.get("/widget/config", params={"profile": "wur"})
+        assert other.status == 404 and "rocmn" in (await other.json())["error"]
+
+    asyncio.run(with_server(check))
 
 
-def test_messages_are_relayed_to_rasa_and_back():
-    async def check(client, received):
-        response = await client.post("/api/message", json={"sender": SENDER, "text": "hallo"})
-        assert response.status == 200
-        assert (await response.json())[0]["text"] == "echo: hallo"
-        assert received == [{"sender": SENDER, "message": "hallo"}]
+def test_only_school_origins_may_use_the_widget_api():
+    async def check(client):
+        allowed = await client.get("/widget/config", headers={"Origin": SCHOOL})
+        assert allowed.status == 200 and allowed.headers["Access-Control-Allow-Origin"] == SCHOOL
+        stranger = await client.get("/widget/config", headers={"Origin": "https://elders.example"})
+        assert stranger.status == 403 and "Access-Control-Allow-Origin" not in stranger.headers
+        preflight = await client.options("/widget/case", headers={
+            "Origin": SCHOOL, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+        assert preflight.status == 204 and preflight.headers["Access-Control-Allow-Origin"] == SCHOOL
+        refused = await client.options("/widget/case", headers={"Origin": "https://elders.example"})
+        assert refused.status == 403
+        # The script itself is embedded by <script src>, which any page may do.
+        script = await client.get("/widget.js")
+        assert script.status == 200 and script.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
 
-    asyncio.run(with_chat(check))
-
-
-def test_bad_input_gets_a_clear_error_not_a_crash():
-    async def check(client, received):
-        cases = [
-            ({"sender": "x", "text": "hoi"}, "invalid conversation id"),
-            ({"sender": SENDER, "text": "   "}, "empty message"),
-            ({"sender": SENDER, "text": "a" * 4001}, "longer than 4000"),
-        ]
-        for body, reason in cases:
-            response = await client.post("/api/message", json=body)
-            assert response.status == 400 and reason in (await response.json())["error"]
-        response = await client.post("/api/message", data="not json", headers={"Content-Type": "application/json"})
-        assert response.status == 400
-        assert received == []
-
-    asyncio.run(with_chat(check))
-
-
-def test_rasa_down_gives_503_and_a_plain_reason():
-    async def check():
-        app = create_app(load_profile("rocmn"), "http://127.0.0.1:9", TOKEN)
-        async with TestClient(TestServer(app)) as client:
-            response = await client.post("/api/message", json={"sender": SENDER, "text": "hoi"})
-            assert response.status == 503
-            assert await response.json() == {"error": "assistant unavailable"}
-
-    asyncio.run(check())
+    asyncio.run(with_server(check))
 
 
 def test_every_response_carries_strict_security_headers():
-    async def check(client, received):
-        for path in ("/", "/api/config", "/static/chat.js", "/missing"):
+    async def check(client):
+        for path in ("/", "/widget/config", "/widget.js", "/missing"):
             response = await client.get(path)
-            assert response.headers["Referrer-Policy"] == "no-referrer"
-            assert response.headers["Cache-Control"] == "no-store"
-            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-        config = await (await client.get("/api/config")).json()
-        assert config == {"institution": "ROC Midden Nederland", "quick_exit_url": "https://www.google.nl",
-                          "case_codes": False}
+            assert response.headers["Referrer-Policy"] == "no-referrer", path
+            assert response.headers["X-Content-Type-Options"] == "nosniff", path
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+        page = await client.get("/")
+        assert f"connect-src 'self' {SOCKET} wss://chat.voorbeeldcollege.example" in page.headers[
+            "Content-Security-Policy"]
 
-    asyncio.run(with_chat(check))
+    asyncio.run(with_server(check))
 
 
-def test_the_page_loads_nothing_from_third_parties_and_stores_nothing():
-    for path in STATIC.iterdir():
+def test_the_widget_loads_nothing_from_third_parties_and_stores_only_the_chosen_code():
+    for path in [*STATIC.iterdir(), *SAMPLE.iterdir()]:
         source = path.read_text()
-        assert not re.search(r"(src|href)=\"https?://", source), path
-        assert "localStorage" not in source and "document.cookie" not in source, path
-
-
-def test_messages_pushed_later_reach_the_long_poll_and_strangers_cannot_push():
-    async def check(client, received):
-        pushed = {"recipient_id": SENDER, "text": "Contactpersoon: ik ben er"}
-        refused = await client.post("/rasa/outbox", json=pushed, headers={"Authorization": "Bearer wrong"})
-        assert refused.status == 403
-        waiting = asyncio.ensure_future(client.get("/api/updates", params={"sender": SENDER}))
-        await asyncio.sleep(0.2)
-        accepted = await client.post("/rasa/outbox", json=pushed, headers={"Authorization": f"Bearer {TOKEN}"})
-        assert accepted.status == 200
-        assert await (await waiting).json() == [{"text": "Contactpersoon: ik ben er"}]
-        assert (await client.get("/api/updates", params={"sender": "bad"})).status == 400
-
-    asyncio.run(with_chat(check))
+        assert not re.search(r"(src|href|url)\s*[=(]\s*[\"']?https?://", source), path
+        assert "@import" not in source and "document.cookie" not in source and "sessionStorage" not in source, path
+    widget = (STATIC / "widget.js").read_text()
+    # localStorage holds one thing, the case code, written only when the reporter ticks the box.
+    assert set(re.findall(r"localStorage\.(\w+)\(([^,)]*)", widget)) == {
+        ("getItem", "CODE_KEY"), ("setItem", "CODE_KEY"), ("removeItem", "CODE_KEY")}
+    assert widget.count("localStorage.setItem") == 1
+    assert re.search(r"if \(keep\.checked\) \{ localStorage\.setItem", widget)
 
 
 def test_a_returning_reporter_reads_replies_and_answers_with_the_case_code(queue_db):
@@ -125,17 +88,77 @@ def test_a_returning_reporter_reads_replies_and_answers_with_the_case_code(queue
     case_id, code = queue.enqueue(Report("rocmn", "", "pesten", {"summary": "x"}))
     queue.reply(advisers.unlock("anna", "correct horse battery staple"), case_id, "Hoe gaat het nu?")
 
-    async def check():
-        app = create_app(load_profile("rocmn"), "http://127.0.0.1:9", TOKEN, queue)
-        async with TestClient(TestServer(app)) as client:
-            thread = await (await client.post("/api/case", json={"code": code.lower()})).json()
-            assert [(m["author"], m["text"]) for m in thread["messages"]] == [("adviser", "Hoe gaat het nu?")]
-            answered = await (await client.post("/api/case", json={"code": code, "text": "Beter."})).json()
-            assert [m["author"] for m in answered["messages"]] == ["adviser", "reporter"]
-            assert (await client.post("/api/case", json={"code": "12"})).status == 400
-            unknown = await client.post("/api/case", json={"code": "0000-0000-0000-0000-0000"})
-            assert unknown.status == 404 and await unknown.json() == {"error": "unknown or closed case"}
-            assert (await client.post("/api/case", json={"code": code, "text": " "})).status == 400
-            assert (await (await client.get("/api/config")).json())["case_codes"] is True
+    async def check(client):
+        thread = await (await client.post("/widget/case", json={"code": code.lower()})).json()
+        assert [(m["author"], m["text"]) for m in thread["messages"]] == [("adviser", "Hoe gaat het nu?")]
+        answered = await (await client.post("/widget/case", json={"code": code, "text": "Beter."})).json()
+        assert [m["author"] for m in answered["messages"]] == ["adviser", "reporter"]
+        assert (await client.post("/widget/case", json={"code": "12"})).status == 400
+        unknown = await client.post("/widget/case", json={"code": "0000-0000-0000-0000-0000"})
+        assert unknown.status == 404 and await unknown.json() == {"error": "unknown or closed case"}
+        assert (await client.post("/widget/case", json={"code": code, "text": " "})).status == 400
+        assert (await client.post("/widget/case", data="no json")).status == 400
+        assert (await (await client.get("/widget/config")).json())["case_codes"] is True
 
-    asyncio.run(check())
+    asyncio.run(with_server(check, queue))
+
+
+# --- the socket.io channel, served by Rasa's own Sanic app code path ---------------------------------------
+
+@pytest.fixture
+def socket_channel():
+    """The channel's python-socketio server with a recording stand-in for Rasa's message handler."""
+    from bot.channels.web import SchoolSocketIOInput
+
+    channel = SchoolSocketIOInput.from_credentials({"allowed_origins": [SCHOOL]})
+    received = []
+
+    async def on_new_message(message):
+        received.append(message)
+
+    channel.blueprint(on_new_message)
+    emitted = []
+
+    async def emit(event, data=None, room=None, **kwargs):
+        emitted.append((event, data, room))
+
+    channel.sio.emit = emit
+    return channel, received, emitted
+
+
+def _handler(channel, event):
+    return channel.sio.handlers["/"][event]
+
+
+def test_only_school_origins_may_open_a_socket(socket_channel):
+    channel, _, _ = socket_channel
+    assert channel.sio.eio.cors_allowed_origins == [SCHOOL]
+    with pytest.raises(ValueError, match="allowed_origins"):
+        type(channel).from_credentials({})
+
+
+def test_a_session_joins_its_room_and_odd_sessions_or_messages_are_refused(socket_channel):
+    channel, received, emitted = socket_channel
+    joined = []
+
+    async def enter_room(sid, room, namespace=None):
+        joined.append((sid, room))
+
+    channel.sio.enter_room = enter_room
+    session = "0123456789abcdef0123456789abcdef"
+
+    async def scenario():
+        await _handler(channel, "session_request")("sid-1", {"session_id": session})
+        await _handler(channel, "session_request")("sid-2", {"session_id": "telegram-" + "a" * 40})
+        await _handler(channel, "session_request")("sid-3", None)
+        utter = _handler(channel, "user_uttered")
+        await utter("sid-1", {"session_id": session, "message": "hallo"})
+        await utter("sid-1", {"session_id": session, "message": "x" * 4001})
+        await utter("sid-1", {"session_id": "teams-" + "b" * 40, "message": "hallo"})
+        await utter("sid-1", "not a dict")
+
+    asyncio.run(scenario())
+    assert joined == [("sid-1", session)]  # replies for the session reach this socket
+    assert ("session_confirm", session, "sid-1") in emitted
+    assert [event for event, _, room in emitted if room in ("sid-2", "sid-3")] == ["refused", "refused"]
+    assert [(m.sender_id, m.text) for m in received] == [(session, "hallo")]

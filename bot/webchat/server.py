@@ -1,40 +1,87 @@
-"""aiohttp app serving the chat page, relaying to Rasa's callback channel and back; logs no text, ids or addresses."""
+"""aiohttp app serving the embeddable chat widget, its configuration, the case-code API and a sample school page."""
 
 import asyncio
-import hmac
-import re
+import functools
 from pathlib import Path
-from typing import Optional
+from typing import Dict, List, Optional
 
-import aiohttp
+import yaml
 from aiohttp import web
 
+from bot.institution_profile import Profile
 from bot.security_headers import security_headers
 
-from bot.institution_profile import Profile
-from bot.webchat.outbox import Outbox
-
 STATIC = Path(__file__).parent / "static"
+SAMPLE = Path(__file__).parent / "sample"
+#: socket.io's browser client, installed from npm by `make` (package.json); served by us, never from a CDN.
+SOCKET_IO_CLIENT = Path(__file__).resolve().parents[2] / "node_modules/socket.io-client/dist/socket.io.esm.min.js"
 MAX_MESSAGE_CHARS = 4000
-LONG_POLL_SECONDS = 25
-_SENDER = re.compile(r"^[A-Za-z0-9-]{16,64}$")
-
 
 PROFILE_KEY = web.AppKey("profile", Profile)
-RASA_KEY = web.AppKey("rasa_webhook", str)
-OUTBOX_KEY = web.AppKey("outbox", Outbox)
-TOKEN_KEY = web.AppKey("outbox_token", str)
+ORIGINS_KEY = web.AppKey("allowed_origins", list)
+SOCKET_KEY = web.AppKey("socket_url", str)
 QUEUE_KEY = web.AppKey("case_queue", object)
 
 
-async def index(request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(STATIC / "index.html")
+@functools.lru_cache(maxsize=None)
+def widget_texts() -> Dict[str, Dict[str, str]]:
+    return yaml.safe_load((Path(__file__).parent / "widget_texts.yml").read_text(encoding="utf-8"))
+
+
+@web.middleware
+async def school_origins_only(request: web.Request, handler):
+    """The widget's API answers pages of the configured school origins, and nobody else's (CORS)."""
+    origin = request.headers.get("Origin")
+    allowed = request.app[ORIGINS_KEY]
+    own = f"{request.scheme}://{request.host}"
+    if request.path.startswith("/widget/") and origin and origin != own and origin not in allowed:
+        return web.json_response({"error": "origin not allowed"}, status=403)
+    if request.method == "OPTIONS" and origin:
+        response = web.Response(status=204, headers={
+            "Access-Control-Allow-Methods": "GET, POST", "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600"})
+    else:
+        response = await handler(request)
+    if origin and origin in allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+def _sample_page(name: str):
+    """A fictional school's page that embeds the widget with one script tag, as a school would."""
+    async def serve(request: web.Request) -> web.StreamResponse:
+        socket = request.app[SOCKET_KEY]
+        response = web.FileResponse(SAMPLE / name)
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'self'; connect-src 'self' {socket} {socket.replace('http', 'ws', 1)}; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+        return response
+    return serve
+
+
+def _file(path: Path, content_type: str):
+    async def serve(request: web.Request) -> web.StreamResponse:
+        if not path.exists():
+            return web.json_response({"error": "the widget is not installed: run `make run`"}, status=503)
+        response = web.FileResponse(path, headers={"Content-Type": content_type})
+        # Embedded in other sites' pages: may be loaded across origins (scripts and styles only).
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        return response
+    return serve
 
 
 async def config(request: web.Request) -> web.Response:
+    """Institution, quick-exit address, where socket.io is, and the widget's texts in one language."""
     profile: Profile = request.app[PROFILE_KEY]
-    return web.json_response({"institution": profile.name, "quick_exit_url": profile.quick_exit_url,
-                              "case_codes": request.app[QUEUE_KEY] is not None})
+    wanted = request.query.get("profile")
+    if wanted and wanted != profile.id:
+        return web.json_response({"error": f"this Contactpunt serves the profile {profile.id!r}"}, status=404)
+    language = "en" if request.query.get("lang") == "en" else "nl"
+    return web.json_response({
+        "institution": profile.name, "quick_exit_url": profile.quick_exit_url, "language": language,
+        "socket_url": request.app[SOCKET_KEY], "case_codes": request.app[QUEUE_KEY] is not None,
+        "max_message_chars": MAX_MESSAGE_CHARS, "texts": widget_texts()[language]})
 
 
 def _bad_request(reason: str) -> web.Response:
@@ -57,46 +104,6 @@ def _text_error(text) -> Optional[str]:
     return None
 
 
-async def message(request: web.Request) -> web.Response:
-    """Send the reporter's message to Rasa; answer with what the assistant said in reply."""
-    body = await _json(request)
-    if body is None:
-        return _bad_request("expected JSON")
-    sender, text = body.get("sender"), body.get("text")
-    if not isinstance(sender, str) or not _SENDER.match(sender):
-        return _bad_request("invalid conversation id")
-    if problem := _text_error(text):
-        return _bad_request(problem)
-    try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            async with session.post(request.app[RASA_KEY], json={"sender": sender, "message": text}) as reply:
-                reply.raise_for_status()
-    except (aiohttp.ClientError, asyncio.TimeoutError):
-        return web.json_response({"error": "assistant unavailable"}, status=503)
-    # Rasa's callback channel has delivered every reply to the outbox before answering the webhook.
-    return web.json_response(request.app[OUTBOX_KEY].take(sender))
-
-
-async def updates(request: web.Request) -> web.Response:
-    """Long poll: messages that arrive without a question, such as an adviser's live replies."""
-    sender = request.query.get("sender", "")
-    if not _SENDER.match(sender):
-        return _bad_request("invalid conversation id")
-    return web.json_response(await request.app[OUTBOX_KEY].wait(sender, LONG_POLL_SECONDS))
-
-
-async def rasa_callback(request: web.Request) -> web.Response:
-    """Where Rasa's callback channel posts the assistant's messages (loopback, with a shared token)."""
-    expected = "Bearer " + request.app[TOKEN_KEY]
-    if not hmac.compare_digest(request.headers.get("Authorization", ""), expected):
-        raise web.HTTPForbidden()
-    body = await _json(request)
-    if body is None or not isinstance(body.get("recipient_id"), str):
-        return _bad_request("expected a Rasa message")
-    request.app[OUTBOX_KEY].put(body["recipient_id"], {k: v for k, v in body.items() if k != "recipient_id"})
-    return web.json_response({"ok": True})
-
-
 async def case_thread(request: web.Request) -> web.Response:
     """A returning reporter's thread, opened with the case code (sent in the body, never in a URL)."""
     from handoff.case_code import InvalidCaseCode
@@ -106,12 +113,13 @@ async def case_thread(request: web.Request) -> web.Response:
     body = await _json(request)
     if queue is None or body is None or not isinstance(body.get("code"), str):
         return _bad_request("expected a case code")
+    loop = asyncio.get_running_loop()
     try:
         if "text" in body:
             if problem := _text_error(body["text"]):
                 return _bad_request(problem)
-            await asyncio.get_running_loop().run_in_executor(None, queue.reporter_reply, body["code"], body["text"])
-        status, messages = await asyncio.get_running_loop().run_in_executor(None, queue.reporter_thread, body["code"])
+            await loop.run_in_executor(None, queue.reporter_reply, body["code"], body["text"])
+        status, messages = await loop.run_in_executor(None, queue.reporter_thread, body["code"])
     except InvalidCaseCode:
         return _bad_request("not a case code")
     except CaseNotFound:
@@ -120,19 +128,20 @@ async def case_thread(request: web.Request) -> web.Response:
         {"author": m.author, "text": m.text, "at": m.at.isoformat()} for m in messages]})
 
 
-def create_app(profile: Profile, rasa_url: str, outbox_token: str, case_queue=None) -> web.Application:
-    """`case_queue` (a handoff CaseQueue) enables coming back with a case code."""
-    app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+def create_app(profile: Profile, socket_url: str, allowed_origins: List[str], case_queue=None) -> web.Application:
+    """`socket_url`: where browsers reach Rasa's socket.io channel; `allowed_origins`: the school pages
+    that may embed the widget; `case_queue` (a handoff CaseQueue) enables coming back with a case code."""
+    app = web.Application(middlewares=[school_origins_only, security_headers], client_max_size=64 * 1024)
     app[PROFILE_KEY] = profile
-    app[RASA_KEY] = rasa_url.rstrip("/") + "/webhooks/callback/webhook"
-    app[OUTBOX_KEY] = Outbox()
-    app[TOKEN_KEY] = outbox_token
+    app[SOCKET_KEY] = socket_url.rstrip("/")
+    app[ORIGINS_KEY] = list(allowed_origins)
     app[QUEUE_KEY] = case_queue
-    app.router.add_get("/", index)
-    app.router.add_get("/api/config", config)
-    app.router.add_post("/api/message", message)
-    app.router.add_get("/api/updates", updates)
-    app.router.add_post("/api/case", case_thread)
-    app.router.add_post("/rasa/outbox", rasa_callback)
-    app.router.add_static("/static/", STATIC)
+    app.router.add_get("/", _sample_page("school.html"))
+    app.router.add_get("/en", _sample_page("school-en.html"))
+    app.router.add_static("/sample/", SAMPLE)
+    app.router.add_get("/widget.js", _file(STATIC / "widget.js", "text/javascript"))
+    app.router.add_get("/widget/widget.css", _file(STATIC / "widget.css", "text/css"))
+    app.router.add_get("/widget/socket.io.js", _file(SOCKET_IO_CLIENT, "text/javascript"))
+    app.router.add_get("/widget/config", config)
+    app.router.add_post("/widget/case", case_thread)
     return app

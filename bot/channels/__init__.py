@@ -1,0 +1,1 @@
+"""Rasa input channels for the school website (socket.io), Telegram and Microsoft Teams."""
