@@ -1,6 +1,7 @@
 """The whole system as `contactpunt run` starts it, for end-to-end tests: one per test session."""
 
 import base64
+import time
 import re
 import subprocess
 import sys
@@ -42,3 +43,18 @@ def running_stack(data: Path) -> Iterator[Dict]:
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+_last_totp_step = [0]
+
+
+def fresh_totp(seed: bytes) -> str:
+    """A TOTP code no earlier login of this test session used (the console accepts each step once, and
+    the step before and after the current one for clock drift)."""
+    from handoff.adviser_keys import totp_code
+
+    step = max(int(time.time()) // 30, _last_totp_step[0] + 1)
+    while step > int(time.time()) // 30 + 1:
+        time.sleep(1)
+    _last_totp_step[0] = step
+    return totp_code(seed, step * 30)

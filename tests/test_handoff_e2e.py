@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from handoff.adviser_keys import totp_code
+from tests.console_client import Console
 from tests.socket_chat import SocketReporter, text_has
-from tests.stack import ARTIFACTS, PASSPHRASE
+from tests.stack import ARTIFACTS, PASSPHRASE, fresh_totp
 from tests.test_browser import bot_bubbles, chromium, open_chat, wait_for_bot, widget
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,7 @@ def log_in(adviser, stack):
     adviser.get(stack["console"] + "login")
     adviser.find_element("id", "login").send_keys("anna")
     adviser.find_element("id", "passphrase").send_keys(PASSPHRASE)
-    adviser.find_element("id", "totp").send_keys(totp_code(stack["seed"], time.time()))
+    adviser.find_element("id", "totp").send_keys(fresh_totp(stack["seed"]))
     adviser.find_element("css selector", "form.login button").click()
     wait_for_text(adviser, "h1", "Wachtrij")
 
@@ -103,30 +103,6 @@ def test_adviser_claims_replies_live_and_the_reporter_comes_back_with_the_code(s
     finally:
         reporter.quit()
         adviser.quit()
-
-
-class Console:
-    """The console over plain HTTP, as a browser would use it (cookies, CSRF tokens)."""
-
-    def __init__(self, base, seed):
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        page = self.get("login")
-        token = re.search(r'name="login_token" value="([^"]+)"', page).group(1)
-        # The next step's code (accepted for clock drift): the browser test may have used this step's already.
-        self.post("login", login_token=token, login="anna", passphrase=PASSPHRASE,
-                  totp=totp_code(seed, time.time() + 30))
-
-    def get(self, path):
-        with self.opener.open(self.base + path, timeout=30) as response:
-            return response.read().decode()
-
-    def post(self, path, **fields):
-        with self.opener.open(self.base + path, data=urlencode(fields).encode(), timeout=30) as response:
-            return response.read().decode()
-
-    def csrf(self, path):
-        return re.search(r'name="csrf" value="([^"]+)"', self.get(path)).group(1)
 
 
 async def hand_off(stack, canary: str) -> None:
