@@ -3,7 +3,7 @@
 import json
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -64,14 +64,25 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             expired = [sender for (sender,) in session.query(event.sender_id).group_by(event.sender_id)
                        .having(sa.func.max(event.timestamp) < cutoff).all()]
-            for start in range(0, len(expired), 500):
-                session.query(event).filter(event.sender_id.in_(expired[start:start + 500])) \
+        self._delete_conversations(expired)
+        return len(expired)
+
+    def forget(self, sender_id: str) -> int:
+        """Delete one conversation now (a reporter's "/vergeet"); returns the number of events removed."""
+        return self._delete_conversations([sender_id])
+
+    def _delete_conversations(self, senders: List[str]) -> int:
+        event = self.SQLEvent
+        removed = 0
+        with self.session_scope() as session:
+            for start in range(0, len(senders), 500):
+                removed += session.query(event).filter(event.sender_id.in_(senders[start:start + 500])) \
                     .delete(synchronize_session=False)
             session.commit()
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        return len(expired)
+        return removed
 
     def reencrypt(self) -> int:
         """After a new key was put first in the ring: encrypt every older event with it. Returns the count."""

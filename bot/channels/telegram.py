@@ -1,0 +1,275 @@
+"""Telegram as a Rasa channel on python-telegram-bot: long polling (or a webhook), pseudonymised users, no ids in logs."""
+
+import asyncio
+import functools
+import hmac
+import logging
+import secrets
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+import yaml
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot.channels.pseudonym import load_key, pseudonym
+
+logger = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and a Telegram URL holds the bot token; python-telegram-bot and
+# httpcore log whole updates and requests (text, user ids) at DEBUG. None of that may reach a log.
+for _chatty in ("httpx", "httpcore", "telegram", "apscheduler"):
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
+
+CHANNEL = "telegram"
+PAYLOAD, TOKEN, FORGET = "r:", "t:", "forget:"
+CALLBACK_DATA_BYTES = 64  # Telegram's limit for a button's callback_data
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+@functools.lru_cache(maxsize=None)
+def _texts() -> Dict[str, Dict[str, str]]:
+    return yaml.safe_load((Path(__file__).parent / "telegram.yml").read_text(encoding="utf-8"))
+
+
+def text_for(update: Update, name: str) -> str:
+    """The channel's own text in the user's Telegram language (English for "en…", else Dutch)."""
+    user = update.effective_user
+    language = "en" if user and (user.language_code or "").startswith("en") else "nl"
+    return _texts()[language][name]
+
+
+class TelegramOutput(OutputChannel):
+    """Sends Rasa's messages to the chat a pseudonym belongs to; buttons become an inline keyboard."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    def __init__(self, channel: "TelegramInput"):
+        self.channel = channel
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self._send(recipient_id, text)
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
+                                     **kwargs: Any) -> None:
+        keyboard = [[InlineKeyboardButton(b["title"], callback_data=self.channel.callback_data(b["payload"]))]
+                    for b in buttons]
+        await self._send(recipient_id, text, InlineKeyboardMarkup(keyboard))
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """Custom payloads are for the web widget (the case-code screen); the code is in the text too."""
+
+    async def _send(self, recipient_id: Text, text: Text, markup: Optional[InlineKeyboardMarkup] = None) -> None:
+        chat_id = self.channel.chats.get(recipient_id)
+        if chat_id is None:
+            logger.warning("A message for a Telegram chat unknown since the last start was not delivered.")
+            return
+        await self.channel.application.bot.send_message(chat_id, text, reply_markup=markup)
+
+
+class TelegramInput(InputChannel):
+    """Credentials: `token` (from @BotFather), optional `base_url` (another Bot API server), optional
+    `webhook_url` + `secret_token` (webhook instead of long polling), optional `pseudonym_key`."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        if not credentials.get("token"):
+            raise ValueError("the Telegram channel needs a bot token (CONTACTPUNT_TELEGRAM_TOKEN)")
+        if credentials.get("webhook_url") and not credentials.get("secret_token"):
+            raise ValueError("a Telegram webhook needs a secret token (CONTACTPUNT_TELEGRAM_SECRET_TOKEN)")
+        return cls(credentials["token"], load_key(credentials.get("pseudonym_key")),
+                   base_url=credentials.get("base_url"), webhook_url=credentials.get("webhook_url"),
+                   secret_token=credentials.get("secret_token"))
+
+    def __init__(self, token: str, pseudonym_key: bytes, base_url: Optional[str] = None,
+                 webhook_url: Optional[str] = None, secret_token: Optional[str] = None,
+                 forget_conversation: Optional[Callable[[str], Awaitable[int]]] = None):
+        self.token, self.pseudonym_key = token, pseudonym_key
+        self.base_url, self.webhook_url, self.secret_token = base_url, webhook_url, secret_token
+        #: pseudonym -> chat id, so that an adviser's live reply finds the chat (memory only)
+        self.chats: Dict[str, int] = {}
+        self._payloads: Dict[str, str] = {}
+        self.forget_conversation = forget_conversation
+        self.application: Optional[Application] = None
+
+    # --- what Rasa and the adviser console use ------------------------------------------------------------
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return TelegramOutput(self) if self.application else None
+
+    def callback_data(self, payload: str) -> str:
+        """A button's payload as Telegram callback data (at most 64 bytes; longer ones by a short token)."""
+        if len((PAYLOAD + payload).encode("utf-8")) <= CALLBACK_DATA_BYTES:
+            return PAYLOAD + payload
+        token = secrets.token_hex(8)
+        self._payloads[token] = payload
+        return TOKEN + token
+
+    def sender_of(self, update: Update) -> str:
+        sender = pseudonym(CHANNEL, str(update.effective_user.id), self.pseudonym_key)
+        self.chats[sender] = update.effective_chat.id
+        return sender
+
+    # --- the PTB application ---------------------------------------------------------------------------
+
+    def build_application(self, on_new_message: OnNewMessage) -> Application:
+        """One handler per kind of update; the order says which one answers first."""
+        builder = Application.builder().token(self.token)
+        if self.base_url:
+            builder = builder.base_url(self.base_url)
+        if self.webhook_url:
+            builder = builder.updater(None)
+        application = builder.build()
+        forward = functools.partial(self.forward, on_new_message)
+        not_private = filters.ChatType.GROUPS | filters.ChatType.CHANNEL | filters.UpdateType.CHANNEL_POSTS
+        application.add_handlers([
+            MessageHandler(not_private, self.on_group),
+            CallbackQueryHandler(functools.partial(self.on_button, forward)),
+            MessageHandler(filters.UpdateType.EDITED, self.on_edited),
+            CommandHandler("start", functools.partial(self.on_start, forward)),
+            CommandHandler("help", self.on_help),
+            CommandHandler("stop", functools.partial(self.on_stop, forward)),
+            CommandHandler("vergeet", self.on_forget),
+            MessageHandler(filters.TEXT & ~filters.COMMAND, functools.partial(self.on_text, forward)),
+            MessageHandler(filters.COMMAND, self.on_help),
+            MessageHandler(filters.ALL, self.on_not_text),
+        ])
+        application.add_error_handler(self.on_error)
+        self.application = application
+        return application
+
+    async def forward(self, on_new_message: OnNewMessage, update: Update, text: str) -> None:
+        """Give Rasa the user's words under their pseudonym; answers go out through TelegramOutput."""
+        sender = self.sender_of(update)
+        await update.effective_chat.send_action(ChatAction.TYPING)
+        await on_new_message(UserMessage(text, TelegramOutput(self), sender, input_channel=CHANNEL))
+
+    async def on_text(self, forward, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await forward(update, update.effective_message.text)
+
+    async def on_start(self, forward, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await forward(update, "/greet")
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.effective_chat.send_message(text_for(update, "help"))
+
+    async def on_stop(self, forward, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await forward(update, "/restart")
+        await update.effective_chat.send_message(text_for(update, "stopped"))
+
+    async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        keyboard = InlineKeyboardMarkup([[
+            InlineKeyboardButton(text_for(update, "forget_yes"), callback_data=FORGET + "yes"),
+            InlineKeyboardButton(text_for(update, "forget_no"), callback_data=FORGET + "no")]])
+        await update.effective_chat.send_message(text_for(update, "forget_question"), reply_markup=keyboard)
+
+    async def on_button(self, forward, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()
+        await query.edit_message_reply_markup(None)  # a choice is made once
+        data = query.data or ""
+        if data.startswith(FORGET):
+            await self._forget(update, confirmed=data == FORGET + "yes")
+        elif data.startswith(PAYLOAD):
+            await forward(update, data[len(PAYLOAD):])
+        elif data.startswith(TOKEN) and data[len(TOKEN):] in self._payloads:
+            await forward(update, self._payloads.pop(data[len(TOKEN):]))
+
+    async def _forget(self, update: Update, confirmed: bool) -> None:
+        if not confirmed:
+            await update.effective_chat.send_message(text_for(update, "not_forgotten"))
+            return
+        sender = pseudonym(CHANNEL, str(update.effective_user.id), self.pseudonym_key)
+        try:
+            await self.forget_conversation(sender)
+        except Exception as error:  # say so plainly; log the kind of failure only
+            logger.error("Forgetting a Telegram conversation failed (%s).", type(error).__name__)
+            await update.effective_chat.send_message(text_for(update, "forget_failed"))
+            return
+        self.chats.pop(sender, None)
+        await update.effective_chat.send_message(text_for(update, "forgotten"))
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.effective_chat.send_message(text_for(update, "edited"))
+
+    async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Groups and channels: say once where Contactpunt works, and read nothing."""
+        if update.effective_chat and update.effective_chat.id not in context.bot_data.setdefault("told", set()):
+            context.bot_data["told"].add(update.effective_chat.id)
+            await update.effective_chat.send_message(text_for(update, "private_only"))
+
+    async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat:
+            await update.effective_chat.send_message(text_for(update, "text_only"))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        logger.error("A Telegram update could not be handled (%s).", type(context.error).__name__)
+        if isinstance(update, Update) and update.effective_chat:
+            try:
+                await update.effective_chat.send_message(text_for(update, "error"))
+            except Exception as error:  # the Bot API itself is unreachable: nothing more to do
+                logger.error("Telling the user failed as well (%s).", type(error).__name__)
+
+    # --- inside Rasa's server ----------------------------------------------------------------------------
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        telegram_webhook = Blueprint("telegram_ptb_webhook", __name__)
+        application = self.build_application(on_new_message)
+
+        @telegram_webhook.listener("after_server_start")
+        async def start(app, loop) -> None:
+            if self.forget_conversation is None:
+                self.forget_conversation = functools.partial(forget_in_store, app.ctx.agent.tracker_store)
+            await application.initialize()
+            await application.start()
+            if self.webhook_url:
+                await application.bot.set_webhook(self.webhook_url, secret_token=self.secret_token,
+                                                  allowed_updates=Update.ALL_TYPES)
+            else:
+                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+
+        @telegram_webhook.listener("before_server_stop")
+        async def stop(app, loop) -> None:
+            if application.updater and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+
+        @telegram_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @telegram_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> response.HTTPResponse:
+            return await self.receive_webhook(request.headers.get(SECRET_HEADER, ""), request.json)
+
+        return telegram_webhook
+
+    async def receive_webhook(self, secret: str, body: Any) -> response.HTTPResponse:
+        """An update pushed by Telegram: only with the secret token agreed in setWebhook."""
+        if not self.webhook_url or not hmac.compare_digest(secret, self.secret_token or ""):
+            return response.text("forbidden", status=403)
+        if not isinstance(body, dict):
+            return response.text("expected an update", status=400)
+        await self.application.update_queue.put(Update.de_json(body, self.application.bot))
+        return response.text("ok")
+
+
+async def forget_in_store(tracker_store: Any, sender_id: str) -> int:
+    """Delete one conversation from Rasa's tracker store (ours has `forget`; Rasa's in-memory store is a dict)."""
+    if hasattr(tracker_store, "forget"):
+        return await asyncio.get_running_loop().run_in_executor(None, tracker_store.forget, sender_id)
+    if isinstance(getattr(tracker_store, "store", None), dict):
+        return 1 if tracker_store.store.pop(sender_id, None) is not None else 0
+    raise NotImplementedError(type(tracker_store).__name__)

@@ -1,0 +1,191 @@
+"""A fake Telegram Bot API on loopback for python-telegram-bot to talk to (its `base_url`): users write, it records."""
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional
+
+from aiohttp import web
+
+from tests.conftest import free_port
+
+
+class FakeBotAPI:
+    """`with FakeBotAPI() as api:` serves in a background thread. Users act through `user_says`,
+    `user_sends`, `user_edits` and `user_presses`; what the bot sent is in `sent` (chat_id, text,
+    reply_markup as dicts) and can be awaited with `wait_for`."""
+
+    token = "123456:TEST-token-for-the-fake-bot-api"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/bot"
+        self.sent: List[Dict[str, Any]] = []
+        self.calls: List[str] = []
+        self._updates: List[Dict[str, Any]] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Condition()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._new_update: Optional[asyncio.Event] = None
+        self._ready = threading.Event()
+
+    # --- the server ------------------------------------------------------------------------------------
+
+    def __enter__(self) -> "FakeBotAPI":
+        threading.Thread(target=self._serve, daemon=True).start()
+        assert self._ready.wait(10), "fake Bot API did not start"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._loop:
+            self._loop.call_soon_threadsafe(self._stop.set)
+
+    def _serve(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._loop.run_until_complete(self._run())
+
+    async def _run(self) -> None:
+        self._new_update, self._stop = asyncio.Event(), asyncio.Event()
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._method)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", self.port).start()
+        self._ready.set()
+        await self._stop.wait()
+        await runner.cleanup()
+
+    async def _method(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append(method)
+        handler = getattr(self, "_" + method, None)
+        result = await handler(params) if handler else True
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    async def _params(request: web.Request) -> Dict[str, Any]:
+        """PTB posts form fields whose nested values are JSON (or a JSON body): decode both."""
+        if request.content_type == "application/json":
+            return await request.json()
+        params = {}
+        for key, value in (await request.post()).items():
+            try:
+                params[key] = json.loads(value)
+            except (TypeError, ValueError):
+                params[key] = value
+        return params
+
+    async def _getMe(self, params) -> Dict[str, Any]:
+        return {"id": 4242, "is_bot": True, "first_name": "Contactpunt", "username": "contactpunt_test_bot",
+                "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    async def _getUpdates(self, params) -> List[Dict[str, Any]]:
+        offset, timeout = int(params.get("offset") or 0), float(params.get("timeout") or 0)
+        deadline = self._loop.time() + min(timeout, 5)
+        while True:
+            with self._lock:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                ready = list(self._updates)
+            if ready or self._loop.time() >= deadline:
+                return ready
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), max(0.01, deadline - self._loop.time()))
+            except asyncio.TimeoutError:
+                pass
+
+    async def _sendMessage(self, params) -> Dict[str, Any]:
+        message = {"message_id": next(self._ids), "date": int(time.time()), "text": params["text"],
+                   "chat": {"id": int(params["chat_id"]), "type": "private"},
+                   "from": {"id": 4242, "is_bot": True, "first_name": "Contactpunt"}}
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        with self._lock:
+            self.sent.append({"chat_id": int(params["chat_id"]), "text": params["text"],
+                              "reply_markup": params.get("reply_markup"), "message": message})
+            self._lock.notify_all()
+        return message
+
+    async def _editMessageReplyMarkup(self, params) -> bool:
+        with self._lock:
+            for sent in self.sent:
+                if sent["message"]["message_id"] == int(params.get("message_id", 0)):
+                    sent["reply_markup"] = params.get("reply_markup")
+        return True
+
+    # --- what a user does --------------------------------------------------------------------------------
+
+    def _push(self, kind: str, body: Dict[str, Any]) -> None:
+        with self._lock:
+            self._updates.append({"update_id": next(self._ids), kind: body})
+        self._loop.call_soon_threadsafe(self._new_update.set)
+
+    @staticmethod
+    def _user(user_id: int, language_code: str) -> Dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": "Testpersoon", "language_code": language_code}
+
+    def _message(self, user_id: int, language_code: str, chat_type: str, **content) -> Dict[str, Any]:
+        chat_id = user_id if chat_type == "private" else -user_id
+        return {"message_id": next(self._ids), "date": int(time.time()), "from": self._user(user_id, language_code),
+                "chat": {"id": chat_id, "type": chat_type, **({"title": "Klas"} if chat_type != "private" else {})},
+                **content}
+
+    def user_says(self, user_id: int, text: str, language_code: str = "nl", chat_type: str = "private") -> None:
+        content: Dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self._push("message", self._message(user_id, language_code, chat_type, **content))
+
+    def user_sends(self, user_id: int, kind: str, language_code: str = "nl") -> None:
+        """A photo, sticker, voice message or location instead of text."""
+        file = {"file_id": "f-1", "file_unique_id": "u-1"}
+        content = {"photo": {"photo": [{**file, "width": 10, "height": 10}]},
+                   "sticker": {"sticker": {**file, "type": "regular", "width": 10, "height": 10,
+                                           "is_animated": False, "is_video": False}},
+                   "voice": {"voice": {**file, "duration": 2}},
+                   "location": {"location": {"latitude": 52.09, "longitude": 5.12}}}[kind]
+        self._push("message", self._message(user_id, language_code, "private", **content))
+
+    def user_edits(self, user_id: int, text: str, language_code: str = "nl") -> None:
+        self._push("edited_message", self._message(user_id, language_code, "private", text=text,
+                                                   edit_date=int(time.time())))
+
+    def _button(self, title: str):
+        for sent in reversed(self.sent):
+            for row in (sent["reply_markup"] or {}).get("inline_keyboard", []):
+                for button in row:
+                    if button["text"] == title:
+                        return sent["message"], button["callback_data"]
+        raise AssertionError(f"no button {title!r} was sent")
+
+    def user_presses(self, user_id: int, title: str, language_code: str = "nl") -> None:
+        """Press the button titled `title` on the newest message that has it."""
+        with self._lock:
+            message, data = self._button(title)
+        self._push("callback_query", {"id": str(next(self._ids)), "from": self._user(user_id, language_code),
+                                      "chat_instance": "ci", "data": data, "message": message})
+
+    # --- what the test waits for -------------------------------------------------------------------------
+
+    def wait_for(self, predicate: Callable[[Dict[str, Any]], bool], start: int = 0,
+                 seconds: float = 60) -> Dict[str, Any]:
+        """The first message the bot sent (from index `start` on) that matches."""
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            while True:
+                for sent in self.sent[start:]:
+                    if predicate(sent):
+                        return sent
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"bot never sent a match; it sent {[s['text'] for s in self.sent[start:]]}")
+                self._lock.wait(remaining)
+
+    def to(self, chat_id: int, start: int = 0) -> List[Dict[str, Any]]:
+        with self._lock:
+            return [sent for sent in self.sent[start:] if sent["chat_id"] == chat_id]
