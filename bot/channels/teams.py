@@ -1,0 +1,262 @@
+"""Microsoft Teams as a Rasa channel: Bot Framework activities with verified JWTs in, async replies out, pseudonymised users."""
+
+import asyncio
+import functools
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from urllib.parse import quote
+
+import aiohttp
+import jwt
+import yaml
+from jwt.algorithms import RSAAlgorithm
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.channels.pseudonym import load_key, pseudonym
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "teams"
+OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TOKEN_URL = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+ISSUER = "https://api.botframework.com"
+SCOPE = "https://api.botframework.com/.default"
+KEYS_MAX_AGE, UNKNOWN_KEY_RETRY = 24 * 3600, 300
+LEEWAY_SECONDS = 300
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class KeysUnavailable(Exception):
+    """Microsoft's signing keys could not be fetched: no activity can be verified now."""
+
+
+class InvalidToken(Exception):
+    """The activity's JWT does not prove it came from the Bot Framework for this bot."""
+
+
+@functools.lru_cache(maxsize=None)
+def _texts() -> Dict[str, Dict[str, str]]:
+    return yaml.safe_load((Path(__file__).parent / "teams.yml").read_text(encoding="utf-8"))
+
+
+def text_for(activity: Dict[str, Any], name: str) -> str:
+    language = "en" if str(activity.get("locale") or "").lower().startswith("en") else "nl"
+    return _texts()[language][name]
+
+
+class SigningKeys:
+    """The Bot Framework's public keys by key id, from its OpenID metadata: fetched on first use, kept a
+    day, fetched again (at most every 5 minutes) when a token names a key we do not know."""
+
+    def __init__(self, metadata_url: str):
+        self.metadata_url = metadata_url
+        self._keys: Dict[str, Any] = {}
+        self._fetched = self._tried = float("-inf")
+
+    async def key(self, kid: str) -> Optional[Any]:
+        now = time.monotonic()
+        stale = now - self._fetched > KEYS_MAX_AGE
+        if stale or (kid not in self._keys and now - self._tried > UNKNOWN_KEY_RETRY):
+            self._tried = now
+            try:
+                await self._fetch()
+            except (aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError) as error:
+                if stale:
+                    raise KeysUnavailable(type(error).__name__) from None
+                logger.warning("Refreshing the Bot Framework keys failed (%s).", type(error).__name__)
+        return self._keys.get(kid)
+
+    async def _fetch(self) -> None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            async with session.get(self.metadata_url) as metadata:
+                metadata.raise_for_status()
+                jwks_uri = (await metadata.json(content_type=None))["jwks_uri"]
+            async with session.get(jwks_uri) as keys:
+                keys.raise_for_status()
+                listed = (await keys.json(content_type=None))["keys"]
+        self._keys = {key["kid"]: RSAAlgorithm.from_jwk(json.dumps(key)) for key in listed if key.get("kid")}
+        self._fetched = time.monotonic()
+
+
+class ConnectorToken:
+    """The bot's own bearer token for the Bot Connector (client-credentials grant), kept until near expiry."""
+
+    def __init__(self, token_url: str, app_id: str, app_password: str):
+        self.token_url, self.app_id, self.app_password = token_url, app_id, app_password
+        self._token, self._expires = "", 0.0
+
+    async def get(self, session: aiohttp.ClientSession) -> str:
+        if time.monotonic() < self._expires - 60:
+            return self._token
+        form = {"grant_type": "client_credentials", "client_id": self.app_id,
+                "client_secret": self.app_password, "scope": SCOPE}
+        async with session.post(self.token_url, data=form) as reply:
+            reply.raise_for_status()
+            body = await reply.json(content_type=None)
+        self._token, self._expires = body["access_token"], time.monotonic() + float(body.get("expires_in", 0))
+        return self._token
+
+
+def hero_card(text: str, buttons: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Buttons as messageBack actions: a click comes back as an activity with empty text and this value."""
+    return {"contentType": "application/vnd.microsoft.card.hero", "content": {"text": text, "buttons": [
+        {"type": "messageBack", "title": b["title"], "displayText": b["title"], "text": "",
+         "value": {"payload": b["payload"]}} for b in buttons]}}
+
+
+class TeamsOutput(OutputChannel):
+    """Rasa's messages to the Teams conversation a pseudonym belongs to."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    def __init__(self, channel: "TeamsInput"):
+        self.channel = channel
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self._send(recipient_id, {"text": text})
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
+                                     **kwargs: Any) -> None:
+        await self._send(recipient_id, {"attachments": [hero_card(text, buttons)]})
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """Custom payloads are for the web widget (the case-code screen); the code is in the text too."""
+
+    async def _send(self, recipient_id: Text, content: Dict[str, Any]) -> None:
+        reference = self.channel.conversations.get(recipient_id)
+        if reference is None:
+            logger.warning("A message for a Teams conversation unknown since the last start was not delivered.")
+            return
+        await self.channel.send(reference, content)
+
+
+class TeamsInput(InputChannel):
+    """Credentials: `app_id`, `app_password` (the Azure bot registration), optional `openid_metadata_url`,
+    `token_url`, `issuer` (Microsoft's by default; tests point them at a fake), `pseudonym_key`.
+    Webhook: /webhooks/teams/webhook."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        missing = [key for key in ("app_id", "app_password") if not credentials.get(key)]
+        if missing:
+            raise ValueError(f"the Teams channel needs {' and '.join(missing)} (CONTACTPUNT_TEAMS_APP_ID/_PASSWORD)")
+        return cls(credentials["app_id"], credentials["app_password"], load_key(credentials.get("pseudonym_key")),
+                   openid_metadata_url=credentials.get("openid_metadata_url") or OPENID_METADATA_URL,
+                   token_url=credentials.get("token_url") or TOKEN_URL, issuer=credentials.get("issuer") or ISSUER)
+
+    def __init__(self, app_id: str, app_password: str, pseudonym_key: bytes,
+                 openid_metadata_url: str = OPENID_METADATA_URL, token_url: str = TOKEN_URL, issuer: str = ISSUER):
+        self.app_id, self.issuer, self.pseudonym_key = app_id, issuer, pseudonym_key
+        self.signing_keys = SigningKeys(openid_metadata_url)
+        self.connector_token = ConnectorToken(token_url, app_id, app_password)
+        #: pseudonym -> where that user's conversation is, so an adviser's live reply finds it (memory only)
+        self.conversations: Dict[str, Dict[str, Any]] = {}
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return TeamsOutput(self)
+
+    # --- in: verify, then hand to Rasa -----------------------------------------------------------------
+
+    async def verify(self, authorization: str, service_url: Optional[str]) -> None:
+        """Bot Framework connector authentication: RS256 with a published key, issuer, audience = this
+        bot, not expired, and signed for the activity's serviceUrl. Raises InvalidToken."""
+        if not authorization.startswith("Bearer "):
+            raise InvalidToken("no bearer token")
+        token = authorization[len("Bearer "):].strip()
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidToken("unreadable token") from None
+        if header.get("alg") != "RS256":
+            raise InvalidToken("algorithm")
+        key = await self.signing_keys.key(str(header.get("kid")))
+        if key is None:
+            raise InvalidToken("unknown key")
+        try:
+            claims = jwt.decode(token, key=key, algorithms=["RS256"], audience=self.app_id, issuer=self.issuer,
+                                leeway=LEEWAY_SECONDS, options={"require": ["exp", "iss", "aud"]})
+        except jwt.PyJWTError as error:
+            raise InvalidToken(type(error).__name__) from None
+        if claims.get("serviceUrl") != service_url:
+            raise InvalidToken("serviceUrl")
+
+    async def receive(self, authorization: str, activity: Any, on_new_message: OnNewMessage) -> response.HTTPResponse:
+        service_url = activity.get("serviceUrl") if isinstance(activity, dict) else None
+        try:
+            await self.verify(authorization, service_url)
+        except KeysUnavailable:
+            logger.error("Bot Framework keys unavailable: a Teams activity was refused.")
+            return response.text("cannot verify now", status=503)
+        except InvalidToken as reason:
+            logger.warning("Refused a Teams activity (%s).", reason)
+            return response.text("unauthorized", status=401)
+        if not isinstance(activity, dict) or not isinstance(activity.get("conversation"), dict):
+            return response.text("expected an activity", status=400)
+        if activity.get("type") == "message":
+            await self.handle_message(activity, on_new_message)
+        return response.text("", status=200)
+
+    async def handle_message(self, activity: Dict[str, Any], on_new_message: OnNewMessage) -> None:
+        reference = {"service_url": activity["serviceUrl"], "conversation": activity["conversation"],
+                     "bot": activity.get("recipient") or {}}
+        if activity["conversation"].get("conversationType", "personal") != "personal":
+            await self.send(reference, {"text": text_for(activity, "private_only")})
+            return
+        user = activity.get("from") or {}
+        sender = pseudonym(CHANNEL, str(user.get("aadObjectId") or user.get("id")), self.pseudonym_key)
+        self.conversations[sender] = reference
+        text = (activity.get("text") or "").strip()
+        value = activity.get("value")
+        if not text and value:  # a button click (messageBack): empty text, the payload in `value`
+            text = str(value.get("payload") or "") if isinstance(value, dict) else str(value)
+        if not text:
+            await self.send(reference, {"text": text_for(activity, "text_only")})
+            return
+        try:
+            await on_new_message(UserMessage(text, TeamsOutput(self), sender, input_channel=CHANNEL))
+        except Exception as error:  # the reporter hears it plainly; the log says only what kind of failure
+            logger.error("A Teams message could not be handled (%s).", type(error).__name__)
+            await self.send(reference, {"text": text_for(activity, "error")})
+
+    # --- out: to the Bot Connector -----------------------------------------------------------------------
+
+    async def send(self, reference: Dict[str, Any], content: Dict[str, Any]) -> None:
+        conversation = reference["conversation"]
+        url = f"{reference['service_url'].rstrip('/')}/v3/conversations/{quote(str(conversation['id']), safe='')}/activities"
+        activity = {"type": "message", "from": reference["bot"], "conversation": conversation, **content}
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session:
+                token = await self.connector_token.get(session)
+                async with session.post(url, json=activity, headers={"Authorization": f"Bearer {token}"}) as reply:
+                    reply.raise_for_status()
+        except (aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError) as error:
+            logger.error("Sending to Teams failed (%s).", type(error).__name__)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        teams_webhook = Blueprint("teams_webhook", __name__)
+
+        @teams_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @teams_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> response.HTTPResponse:
+            try:
+                activity = json.loads(request.body or b"null")
+            except ValueError:
+                activity = None
+            return await self.receive(request.headers.get("Authorization", ""), activity, on_new_message)
+
+        return teams_webhook
