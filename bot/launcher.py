@@ -139,7 +139,13 @@ async def serve(apps: List[tuple], endpoints: Path) -> None:
             await runner.cleanup()
 
 
+def _stop_on_sigterm(signum, frame) -> None:
+    """A service manager stops us with SIGTERM: treat it as Ctrl+C, so Rasa and the actions stop too."""
+    raise KeyboardInterrupt
+
+
 def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     profile = active_profile()  # fails early, with a clear message, on an invalid profile
     retention_days()  # and so does an invalid retention setting
     model = latest_model()

@@ -155,8 +155,8 @@ class FakeBotAPI:
         self._push("edited_message", self._message(user_id, language_code, "private", text=text,
                                                    edit_date=int(time.time())))
 
-    def _button(self, title: str):
-        for sent in reversed(self.sent):
+    def _button(self, title: str, chat_id: int):
+        for sent in reversed(self.to(chat_id)):
             for row in (sent["reply_markup"] or {}).get("inline_keyboard", []):
                 for button in row:
                     if button["text"] == title:
@@ -166,7 +166,7 @@ class FakeBotAPI:
     def user_presses(self, user_id: int, title: str, language_code: str = "nl") -> None:
         """Press the button titled `title` on the newest message that has it."""
         with self._lock:
-            message, data = self._button(title)
+            message, data = self._button(title, user_id)
         self._push("callback_query", {"id": str(next(self._ids)), "from": self._user(user_id, language_code),
                                       "chat_instance": "ci", "data": data, "message": message})
 
@@ -186,6 +186,6 @@ class FakeBotAPI:
                     raise AssertionError(f"bot never sent a match; it sent {[s['text'] for s in self.sent[start:]]}")
                 self._lock.wait(remaining)
 
-    def to(self, chat_id: int, start: int = 0) -> List[Dict[str, Any]]:
-        with self._lock:
-            return [sent for sent in self.sent[start:] if sent["chat_id"] == chat_id]
+    def to(self, chat_id: int) -> List[Dict[str, Any]]:
+        """What the bot sent to one chat (callers hold the lock or accept a snapshot)."""
+        return [sent for sent in list(self.sent) if sent["chat_id"] == chat_id]

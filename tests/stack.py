@@ -1,15 +1,17 @@
 """The whole system as `contactpunt run` starts it, for end-to-end tests: one per test session."""
 
 import base64
-import time
 import re
 import subprocess
 import sys
+import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Dict, Iterator
 
 from tests.conftest import ROOT, free_port, service_env, wait_for
+from tests.fake_bot_api import FakeBotAPI
+from tests.fake_bot_framework import FakeBotFramework
 from tests.tcp_relay import TcpRelay
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -19,13 +21,20 @@ PASSPHRASE = "een lange wachtzin voor de test"
 
 @contextmanager
 def running_stack(data: Path) -> Iterator[Dict]:
-    """Adviser 'anna' for rocmn, the widget's socket.io behind a relay the test can cut, the console."""
+    """Adviser 'anna' for rocmn, the console, and all three channels: the widget's socket.io behind a relay
+    the test can cut, Telegram polling a fake Bot API, Teams trusting a fake Microsoft."""
     web_port, console_port, rasa_port = free_port(), free_port(), free_port()
     with ExitStack() as stack:
         relay = stack.enter_context(TcpRelay(rasa_port))
+        telegram = stack.enter_context(FakeBotAPI())
+        microsoft = stack.enter_context(FakeBotFramework())
         env = service_env(CONTACTPUNT_RASA_PORT=str(rasa_port), CONTACTPUNT_ACTIONS_PORT=str(free_port()),
                           CONTACTPUNT_PROFILE="rocmn", CONTACTPUNT_DATA_DIR=str(data),
-                          CONTACTPUNT_SOCKET_URL=f"http://127.0.0.1:{relay.port}")
+                          CONTACTPUNT_SOCKET_URL=f"http://127.0.0.1:{relay.port}",
+                          CONTACTPUNT_TELEGRAM_TOKEN=telegram.token, CONTACTPUNT_TELEGRAM_BASE_URL=telegram.base_url,
+                          CONTACTPUNT_TEAMS_APP_ID=microsoft.app_id, CONTACTPUNT_TEAMS_APP_PASSWORD=microsoft.app_password,
+                          CONTACTPUNT_TEAMS_OPENID_URL=microsoft.openid_metadata_url,
+                          CONTACTPUNT_TEAMS_TOKEN_URL=microsoft.token_url)
         added = subprocess.run([sys.executable, "-m", "bot.cli", "adviser", "add", "anna", "--name", "Anna (COG)",
                                 "--location", "rocmn", "--passphrase-stdin"], input=PASSPHRASE + "\n", cwd=ROOT,
                                env=env, capture_output=True, text=True, check=True)
@@ -39,10 +48,22 @@ def running_stack(data: Path) -> Iterator[Dict]:
             wait_for(f"http://127.0.0.1:{web_port}/widget/config", process, seconds=300)
             yield {"chat": f"http://127.0.0.1:{web_port}/", "origin": f"http://127.0.0.1:{web_port}",
                    "console": f"http://127.0.0.1:{console_port}/", "socket": f"http://127.0.0.1:{relay.port}",
-                   "relay": relay, "seed": seed, "data": data, "log": LOG}
+                   "relay": relay, "seed": seed, "data": data, "log": LOG, "telegram": telegram,
+                   "microsoft": microsoft, "teams_webhook": f"http://127.0.0.1:{rasa_port}/webhooks/teams/webhook"}
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            services = children_of(process.pid)
+            process.terminate()  # as a service manager stops it: Rasa and the action server must stop too
+            process.wait(timeout=60)
+            deadline = time.monotonic() + 30
+            while (left := [pid for pid in services if Path(f"/proc/{pid}").exists()]) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert not left, f"contactpunt run left {len(left)} service(s) running after SIGTERM"
+
+
+def children_of(pid: int) -> list:
+    """The processes `contactpunt run` started (Rasa, the action server)."""
+    listed = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in listed.split()]
 
 
 _last_totp_step = [0]

@@ -267,7 +267,9 @@ class TelegramInput(InputChannel):
 
 
 async def forget_in_store(tracker_store: Any, sender_id: str) -> int:
-    """Delete one conversation from Rasa's tracker store (ours has `forget`; Rasa's in-memory store is a dict)."""
+    """Delete one conversation from Rasa's tracker store (ours has `forget`; Rasa's in-memory store is a dict).
+    Rasa hands channels its FailSafeTrackerStore, which wraps the configured one."""
+    tracker_store = getattr(tracker_store, "_tracker_store", tracker_store)
     if hasattr(tracker_store, "forget"):
         return await asyncio.get_running_loop().run_in_executor(None, tracker_store.forget, sender_id)
     if isinstance(getattr(tracker_store, "store", None), dict):
