@@ -1,14 +1,11 @@
 """The whole handoff on the real stack (`contactpunt run`): a reporter in headless Chromium, an adviser
-in a second Chromium on the console, live replies, the case code; then 100 canary cases over HTTP."""
+in a second Chromium on the console, live replies, the case code; then 100 canary cases on socket.io."""
 
 import asyncio
 import re
 import secrets
 import time
-import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 
