@@ -95,7 +95,10 @@ def test_keyboard_only_a_whole_conversation_on_the_school_page(stack, browser):
         assert promise in welcome
 
     keys(browser, REPORT, Keys.ENTER)
+    typing = root.find_element("css selector", "#cp-typing")
+    WebDriverWait(browser, 10, poll_frequency=0.02).until(lambda d: typing.is_displayed())  # while it thinks
     wait_for_bot(browser, "klinkt als pesten")
+    WebDriverWait(browser, 10).until(lambda d: not typing.is_displayed())
     choices = WebDriverWait(browser, 60).until(
         lambda d: widget(d).find_elements("css selector", "#cp-log .choices button"))
     assert [c.text for c in choices][:2] == ["Ja", "Nee, het is iets anders"]
@@ -108,6 +111,9 @@ def test_keyboard_only_a_whole_conversation_on_the_school_page(stack, browser):
     keys(browser, Keys.ESCAPE)
     assert not panel.is_displayed() and focused_id(browser) == "cp-open"
     assert opener.get_attribute("aria-expanded") == "false"
+    # Everything the page and the widget loaded came from the school page's host and Contactpunt.
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded and all(url.startswith("http://127.0.0.1:") for url in loaded), loaded
 
 
 def test_on_a_phone_the_chat_fills_the_screen_and_quick_exit_stays_in_reach(stack):

@@ -151,6 +151,18 @@ def test_a_safeguarding_case_ends_in_a_live_adviser_reply(stack, console, channe
         reporter.close()
 
 
+def test_socket_io_refuses_pages_of_other_origins(stack):
+    import socketio
+
+    async def connect_from(origin):
+        async with SocketReporter(stack["socket"], origin):
+            return True
+
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        asyncio.run(connect_from("https://elders.example"))
+    assert asyncio.run(connect_from(stack["origin"]))
+
+
 def test_no_channel_logs_text_or_user_ids_and_the_stores_hold_pseudonyms_only(stack):
     """After the three conversations: no typed text, Telegram id or Teams id in the logs of any
     process, and no channel user id in clear in the tracker store or the queue."""

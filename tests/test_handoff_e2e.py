@@ -160,8 +160,9 @@ def test_one_hundred_canary_cases_leave_no_clear_trace(stack):
     pages = [console.get(f"cases/{case_id}") for case_id in case_ids[:3]]
     assert any(sum(c in page for c in canaries) == 2 for page in pages)  # advisers read report and reply
 
+    # Every file of the queue as it is on disk: the database and, when SQLite has them, -wal and -shm
+    # (a WAL that was checkpointed away has put its pages into the database file, read here as well).
     database_files = sorted(Path(stack["data"]).glob("queue.sqlite*"))
-    assert any(p.name.endswith("-wal") for p in database_files)
     stored = b"".join(p.read_bytes() for p in database_files)
     assert len(stored) > 100 * 1000  # the cases really are in these files, sealed
     logs = stack["log"].read_bytes()
