@@ -113,6 +113,7 @@
         group.appendChild(choice);
       });
       item.appendChild(group);
+      log.scrollTop = log.scrollHeight;
     }
 
     function emit(text) {
