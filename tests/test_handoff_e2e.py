@@ -157,8 +157,9 @@ def test_one_hundred_canary_cases_leave_no_clear_trace(stack):
         canaries.append(reply)
         console.post(f"cases/{case_id}/reply", csrf=token, text=f"Dank je. {reply}")
         console.post(f"cases/{case_id}/close", csrf=token, referral="ivp")
-    pages = [console.get(f"cases/{case_id}") for case_id in case_ids[:3]]
-    assert any(sum(c in page for c in canaries) == 2 for page in pages)  # advisers read report and reply
+    # Advisers read report and reply (other tests' cases, e.g. urgent ones, may come first in the queue).
+    pages = (console.get(f"cases/{case_id}") for case_id in case_ids)
+    assert any(sum(c in page for c in canaries) == 2 for page in pages)
 
     # Every file of the queue as it is on disk: the database and, when SQLite has them, -wal and -shm
     # (a WAL that was checkpointed away has put its pages into the database file, read here as well).
