@@ -163,6 +163,18 @@ def test_socket_io_refuses_pages_of_other_origins(stack):
     assert asyncio.run(connect_from(stack["origin"]))
 
 
+def test_the_real_teams_webhook_refuses_unsigned_and_wrongly_signed_activities(stack):
+    from tests.fake_bot_framework import new_key
+
+    ms = stack["microsoft"]
+    activity = ms.activity("dit mag niet binnenkomen", conversation_id="a:onbevoegd")
+    for authorization in (None, ms.unsigned(activity), ms.sign(activity, key=new_key()),
+                          ms.sign(activity, audience="een-andere-bot")):
+        assert ms.post(stack["teams_webhook"], activity, authorization) == 401
+    time.sleep(2)
+    assert not [a for a in ms.sent if a["conversation_id"] == "a:onbevoegd"]
+
+
 def test_no_channel_logs_text_or_user_ids_and_the_stores_hold_pseudonyms_only(stack):
     """After the three conversations: no typed text, Telegram id or Teams id in the logs of any
     process, and no channel user id in clear in the tracker store or the queue."""
