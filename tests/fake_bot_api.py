@@ -1,18 +1,16 @@
 """A fake Telegram Bot API on loopback for python-telegram-bot to talk to (its `base_url`): users write, it records."""
 
 import asyncio
-import itertools
 import json
-import threading
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
-from tests.conftest import free_port
+from tests.loopback_server import LoopbackServer
 
 
-class FakeBotAPI:
+class FakeBotAPI(LoopbackServer):
     """`with FakeBotAPI() as api:` serves in a background thread. Users act through `user_says`,
     `user_sends`, `user_edits` and `user_presses`; what the bot sent is in `sent` (chat_id, text,
     reply_markup as dicts) and can be awaited with `wait_for`."""
@@ -20,42 +18,17 @@ class FakeBotAPI:
     token = "123456:TEST-token-for-the-fake-bot-api"
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__()
         self.base_url = f"http://127.0.0.1:{self.port}/bot"
-        self.sent: List[Dict[str, Any]] = []
         self.calls: List[str] = []
         self._updates: List[Dict[str, Any]] = []
-        self._ids = itertools.count(1)
-        self._lock = threading.Condition()
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._new_update: Optional[asyncio.Event] = None
-        self._ready = threading.Event()
 
-    # --- the server ------------------------------------------------------------------------------------
+    def started(self) -> None:
+        self._new_update = asyncio.Event()
 
-    def __enter__(self) -> "FakeBotAPI":
-        threading.Thread(target=self._serve, daemon=True).start()
-        assert self._ready.wait(10), "fake Bot API did not start"
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._loop:
-            self._loop.call_soon_threadsafe(self._stop.set)
-
-    def _serve(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._loop.run_until_complete(self._run())
-
-    async def _run(self) -> None:
-        self._new_update, self._stop = asyncio.Event(), asyncio.Event()
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._method)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self.port).start()
-        self._ready.set()
-        await self._stop.wait()
-        await runner.cleanup()
 
     async def _method(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -105,10 +78,8 @@ class FakeBotAPI:
                    "from": {"id": 4242, "is_bot": True, "first_name": "Contactpunt"}}
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
-        with self._lock:
-            self.sent.append({"chat_id": int(params["chat_id"]), "text": params["text"],
-                              "reply_markup": params.get("reply_markup"), "message": message})
-            self._lock.notify_all()
+        self.record({"chat_id": int(params["chat_id"]), "text": params["text"],
+                     "reply_markup": params.get("reply_markup"), "message": message})
         return message
 
     async def _editMessageReplyMarkup(self, params) -> bool:
@@ -171,20 +142,6 @@ class FakeBotAPI:
                                       "chat_instance": "ci", "data": data, "message": message})
 
     # --- what the test waits for -------------------------------------------------------------------------
-
-    def wait_for(self, predicate: Callable[[Dict[str, Any]], bool], start: int = 0,
-                 seconds: float = 60) -> Dict[str, Any]:
-        """The first message the bot sent (from index `start` on) that matches."""
-        deadline = time.monotonic() + seconds
-        with self._lock:
-            while True:
-                for sent in self.sent[start:]:
-                    if predicate(sent):
-                        return sent
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"bot never sent a match; it sent {[s['text'] for s in self.sent[start:]]}")
-                self._lock.wait(remaining)
 
     def to(self, chat_id: int) -> List[Dict[str, Any]]:
         """What the bot sent to one chat (callers hold the lock or accept a snapshot)."""

@@ -1,20 +1,17 @@
 """Microsoft's side of Teams on loopback: OpenID metadata and keys, a token endpoint, a Bot Connector that records."""
 
-import asyncio
-import itertools
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Optional
 
 import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from tests.conftest import free_port
+from tests.loopback_server import LoopbackServer
 
 KID = "test-signing-key"
 ISSUER = "https://api.botframework.com"
@@ -24,53 +21,27 @@ def new_key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-class FakeBotFramework:
+class FakeBotFramework(LoopbackServer):
     """`with FakeBotFramework(app_id, app_password) as ms:` serves in a background thread. Build an activity
     with `activity(...)`, sign it with `sign(...)` (or one of the wrong ways), `post` it to the bot; what
     the bot sent back through the connector is in `sent` and can be awaited with `wait_for`."""
 
     def __init__(self, app_id: str = "contactpunt-test-app", app_password: str = "test-app-password"):
+        super().__init__()
         self.app_id, self.app_password = app_id, app_password
-        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.openid_metadata_url = f"{self.base}/openid"
         self.token_url = f"{self.base}/token"
         self.service_url = f"{self.base}/connector/"
         self.access_token = "connector-access-token-for-tests"
         self.key = new_key()
-        self.sent: List[Dict[str, Any]] = []
         self.refused_sends = 0
-        self._ids = itertools.count(1)
-        self._lock = threading.Condition()
-        self._ready = threading.Event()
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
 
-    def __enter__(self) -> "FakeBotFramework":
-        threading.Thread(target=self._serve, daemon=True).start()
-        assert self._ready.wait(10), "fake Bot Framework did not start"
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._loop:
-            self._loop.call_soon_threadsafe(self._stop.set)
-
-    def _serve(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._loop.run_until_complete(self._run())
-
-    async def _run(self) -> None:
-        self._stop = asyncio.Event()
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/openid", self._metadata)
         app.router.add_get("/keys", self._keys)
         app.router.add_post("/token", self._token)
         app.router.add_post("/connector/v3/conversations/{conversation}/activities", self._activity)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self.port).start()
-        self._ready.set()
-        await self._stop.wait()
-        await runner.cleanup()
 
     async def _metadata(self, request: web.Request) -> web.Response:
         return web.json_response({"issuer": ISSUER, "jwks_uri": f"{self.base}/keys",
@@ -91,10 +62,7 @@ class FakeBotFramework:
             with self._lock:
                 self.refused_sends += 1
             return web.json_response({"error": "unauthorized"}, status=401)
-        activity = await request.json()
-        with self._lock:
-            self.sent.append({"conversation_id": request.match_info["conversation"], **activity})
-            self._lock.notify_all()
+        self.record({"conversation_id": request.match_info["conversation"], **(await request.json())})
         return web.json_response({"id": str(next(self._ids))})
 
     # --- what Teams would send -----------------------------------------------------------------------
@@ -135,21 +103,6 @@ class FakeBotFramework:
                 return reply.status
         except urllib.error.HTTPError as error:
             return error.code
-
-    # --- what the test waits for ------------------------------------------------------------------------
-
-    def wait_for(self, predicate: Callable[[Dict[str, Any]], bool], start: int = 0,
-                 seconds: float = 60) -> Dict[str, Any]:
-        deadline = time.monotonic() + seconds
-        with self._lock:
-            while True:
-                for sent in self.sent[start:]:
-                    if predicate(sent):
-                        return sent
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"bot never sent a match; it sent {self.sent[start:]}")
-                self._lock.wait(remaining)
 
 
 def says(needle: str) -> Callable[[Dict[str, Any]], bool]:

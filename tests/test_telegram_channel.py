@@ -10,30 +10,11 @@ import pytest
 
 from bot.channels.pseudonym import pseudonym
 from bot.channels.telegram import TelegramInput, forget_in_store
+from tests.echo_rasa import EchoRasa
 from tests.fake_bot_api import FakeBotAPI
 
 USER, OTHER = 5550001234, 5550009876
 KEY = os.urandom(32)
-
-
-class EchoRasa:
-    """Stands in for Rasa: records each message and answers through the channel's output."""
-
-    def __init__(self, fail_on: str = None):
-        self.messages, self.fail_on = [], fail_on
-
-    async def __call__(self, message) -> None:
-        self.messages.append(message)
-        if message.text == self.fail_on:
-            raise RuntimeError("the assistant broke")
-        if message.text == "knoppen":
-            long_payload = '/inform_role{"role": "' + "medewerker" * 8 + '"}'
-            await message.output_channel.send_text_with_buttons(
-                message.sender_id, "Wie ben jij?",
-                [{"title": "Student", "payload": '/inform_role{"role": "student"}'},
-                 {"title": "Medewerker", "payload": long_payload}])
-        else:
-            await message.output_channel.send_text_message(message.sender_id, f"ontvangen: {message.text}")
 
 
 def run_channel(scenario, rasa=None, forget=None):
@@ -137,7 +118,7 @@ def test_vergeet_deletes_the_conversation_only_after_yes():
         done = api.wait_for(lambda s: s["text"].startswith("Het gesprek is gewist"), start)["text"]
         assert "contactpersoon" in done and "Telegram" in done  # honest about what stays
         assert forgotten == [pseudonym("telegram", str(USER), KEY)]
-        assert pseudonym("telegram", str(USER), KEY) not in channel.chats
+        assert pseudonym("telegram", str(USER), KEY) not in channel.references
 
     run_channel(scenario, forget=forget)
 

@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels.pseudonym import load_key, pseudonym
+from bot.channels.pseudonym_output import PseudonymOutput
 
 logger = logging.getLogger(__name__)
 
@@ -109,32 +110,12 @@ def hero_card(text: str, buttons: List[Dict[str, Any]]) -> Dict[str, Any]:
          "value": {"payload": b["payload"]}} for b in buttons]}}
 
 
-class TeamsOutput(OutputChannel):
-    """Rasa's messages to the Teams conversation a pseudonym belongs to."""
+class TeamsOutput(PseudonymOutput):
+    """Rasa's messages to the Teams conversation a pseudonym belongs to; buttons become a hero card."""
 
     @classmethod
     def name(cls) -> Text:
         return CHANNEL
-
-    def __init__(self, channel: "TeamsInput"):
-        self.channel = channel
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._send(recipient_id, {"text": text})
-
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
-                                     **kwargs: Any) -> None:
-        await self._send(recipient_id, {"attachments": [hero_card(text, buttons)]})
-
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        """Custom payloads are for the web widget (the case-code screen); the code is in the text too."""
-
-    async def _send(self, recipient_id: Text, content: Dict[str, Any]) -> None:
-        reference = self.channel.conversations.get(recipient_id)
-        if reference is None:
-            logger.warning("A message for a Teams conversation unknown since the last start was not delivered.")
-            return
-        await self.channel.send(reference, content)
 
 
 class TeamsInput(InputChannel):
@@ -162,7 +143,7 @@ class TeamsInput(InputChannel):
         self.signing_keys = SigningKeys(openid_metadata_url)
         self.connector_token = ConnectorToken(token_url, app_id, app_password)
         #: pseudonym -> where that user's conversation is, so an adviser's live reply finds it (memory only)
-        self.conversations: Dict[str, Dict[str, Any]] = {}
+        self.references: Dict[str, Dict[str, Any]] = {}
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return TeamsOutput(self)
@@ -216,7 +197,7 @@ class TeamsInput(InputChannel):
             return
         user = activity.get("from") or {}
         sender = pseudonym(CHANNEL, str(user.get("aadObjectId") or user.get("id")), self.pseudonym_key)
-        self.conversations[sender] = reference
+        self.references[sender] = reference
         text = (activity.get("text") or "").strip()
         value = activity.get("value")
         if not text and value:  # a button click (messageBack): empty text, the payload in `value`
@@ -231,6 +212,9 @@ class TeamsInput(InputChannel):
             await self.send(reference, {"text": text_for(activity, "error")})
 
     # --- out: to the Bot Connector -----------------------------------------------------------------------
+
+    async def deliver(self, reference: Dict[str, Any], text: str, buttons: List[Dict[str, Any]]) -> None:
+        await self.send(reference, {"attachments": [hero_card(text, buttons)]} if buttons else {"text": text})
 
     async def send(self, reference: Dict[str, Any], content: Dict[str, Any]) -> None:
         conversation = reference["conversation"]

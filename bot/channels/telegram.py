@@ -17,6 +17,7 @@ from telegram.constants import ChatAction
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.pseudonym import load_key, pseudonym
+from bot.channels.pseudonym_output import PseudonymOutput
 
 logger = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and a Telegram URL holds the bot token; python-telegram-bot and
@@ -43,34 +44,12 @@ def text_for(update: Update, name: str) -> str:
     return _texts()[language][name]
 
 
-class TelegramOutput(OutputChannel):
-    """Sends Rasa's messages to the chat a pseudonym belongs to; buttons become an inline keyboard."""
+class TelegramOutput(PseudonymOutput):
+    """Rasa's messages to the chat a pseudonym belongs to; buttons become an inline keyboard."""
 
     @classmethod
     def name(cls) -> Text:
         return CHANNEL
-
-    def __init__(self, channel: "TelegramInput"):
-        self.channel = channel
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._send(recipient_id, text)
-
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
-                                     **kwargs: Any) -> None:
-        keyboard = [[InlineKeyboardButton(b["title"], callback_data=self.channel.callback_data(b["payload"]))]
-                    for b in buttons]
-        await self._send(recipient_id, text, InlineKeyboardMarkup(keyboard))
-
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        """Custom payloads are for the web widget (the case-code screen); the code is in the text too."""
-
-    async def _send(self, recipient_id: Text, text: Text, markup: Optional[InlineKeyboardMarkup] = None) -> None:
-        chat_id = self.channel.chats.get(recipient_id)
-        if chat_id is None:
-            logger.warning("A message for a Telegram chat unknown since the last start was not delivered.")
-            return
-        await self.channel.application.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 class TelegramInput(InputChannel):
@@ -98,7 +77,7 @@ class TelegramInput(InputChannel):
         self.token, self.pseudonym_key = token, pseudonym_key
         self.base_url, self.webhook_url, self.secret_token = base_url, webhook_url, secret_token
         #: pseudonym -> chat id, so that an adviser's live reply finds the chat (memory only)
-        self.chats: Dict[str, int] = {}
+        self.references: Dict[str, int] = {}
         self._payloads: Dict[str, str] = {}
         self.forget_conversation = forget_conversation
         self.application: Optional[Application] = None
@@ -107,6 +86,11 @@ class TelegramInput(InputChannel):
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return TelegramOutput(self) if self.application else None
+
+    async def deliver(self, chat_id: int, text: str, buttons: List[Dict[str, Any]]) -> None:
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(b["title"], callback_data=self.callback_data(b["payload"]))]
+                                         for b in buttons]) if buttons else None
+        await self.application.bot.send_message(chat_id, text, reply_markup=keyboard)
 
     def callback_data(self, payload: str) -> str:
         """A button's payload as Telegram callback data (at most 64 bytes; longer ones by a short token)."""
@@ -118,7 +102,7 @@ class TelegramInput(InputChannel):
 
     def sender_of(self, update: Update) -> str:
         sender = pseudonym(CHANNEL, str(update.effective_user.id), self.pseudonym_key)
-        self.chats[sender] = update.effective_chat.id
+        self.references[sender] = update.effective_chat.id
         return sender
 
     # --- the PTB application ---------------------------------------------------------------------------
@@ -197,7 +181,7 @@ class TelegramInput(InputChannel):
             logger.error("Forgetting a Telegram conversation failed (%s).", type(error).__name__)
             await update.effective_chat.send_message(text_for(update, "forget_failed"))
             return
-        self.chats.pop(sender, None)
+        self.references.pop(sender, None)
         await update.effective_chat.send_message(text_for(update, "forgotten"))
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
