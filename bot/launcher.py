@@ -5,6 +5,7 @@ from functools import partial
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,23 @@ def service_environment() -> Dict[str, str]:
     env.update({"SANIC_HOST": HOST, "SANIC_ACCESS_LOG": "False", "TF_CPP_MIN_LOG_LEVEL": "2",
                 "RASA_TELEMETRY_ENABLED": "false", SINK_ENV: "handoff.sink:queue_sink", URL_ENV: queue_url()})
     return env
+
+
+def ports_in_use(ports: Dict[str, int]) -> List[str]:
+    """Which of the ports this start needs are taken already (or named twice), as 'port (what)'."""
+    busy, seen = [], set()
+    for what, port in ports.items():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is no owner
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                busy.append(f"{port} ({what})")
+                continue
+        if port in seen:
+            busy.append(f"{port} ({what}, named twice)")
+        seen.add(port)
+    return busy
 
 
 def credentials_file(directory: Path, origins: List[str]) -> Path:
@@ -153,6 +171,12 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
         verify_model(model)
     except ModelNotSealed as error:
         print(f"contactpunt: {error}", file=sys.stderr)
+        return 1
+    busy = ports_in_use({"chat": web_port, "console": console_port, "Rasa, CONTACTPUNT_RASA_PORT": RASA_PORT,
+                         "actions, CONTACTPUNT_ACTIONS_PORT": ACTIONS_PORT})
+    if busy:
+        print(f"contactpunt: port {', '.join(busy)} is already in use: stop the other program or choose "
+              "another port.", file=sys.stderr)
         return 1
     data_dir().mkdir(parents=True, exist_ok=True)
     if not os.environ.get(tracker_keys.KEYS_ENV) and not os.environ.get(tracker_keys.KEY_FILE_ENV):

@@ -60,17 +60,28 @@ def run_action(action, dispatcher, tracker):
     return asyncio.run(action.run(dispatcher, tracker, {}))
 
 
+_handed_out: set = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nobody listens on, and never one this test session handed out before (the kernel
+    may offer a port again as soon as it is released, before its new owner has bound it)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 240) -> None:
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 240, log: Optional[Path] = None) -> None:
+    """Wait until `url` answers; if the process dies first, fail with the end of its log (CI shows only this)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+            tail = log.read_text(errors="replace").splitlines()[-40:] if log and log.exists() else []
+            raise RuntimeError("\n".join([f"{process.args} exited with {process.returncode}", *tail]))
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return

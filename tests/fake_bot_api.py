@@ -96,6 +96,10 @@ class FakeBotAPI(LoopbackServer):
             self._updates.append({"update_id": next(self._ids), kind: body})
         self._loop.call_soon_threadsafe(self._new_update.set)
 
+    def text_update(self, user_id: int, text: str, language_code: str = "nl") -> Dict[str, Any]:
+        """An update as Telegram would post it to a webhook (instead of handing it out in getUpdates)."""
+        return {"update_id": next(self._ids), "message": self._message(user_id, language_code, "private", text=text)}
+
     @staticmethod
     def _user(user_id: int, language_code: str) -> Dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": "Testpersoon", "language_code": language_code}

@@ -45,7 +45,7 @@ def running_stack(data: Path) -> Iterator[Dict]:
                 [sys.executable, "-m", "bot.cli", "run", "--no-browser", "--port", str(web_port),
                  "--console-port", str(console_port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_for(f"http://127.0.0.1:{web_port}/widget/config", process, seconds=300)
+            wait_for(f"http://127.0.0.1:{web_port}/widget/config", process, seconds=300, log=LOG)
             yield {"chat": f"http://127.0.0.1:{web_port}/", "origin": f"http://127.0.0.1:{web_port}",
                    "console": f"http://127.0.0.1:{console_port}/", "socket": f"http://127.0.0.1:{relay.port}",
                    "relay": relay, "seed": seed, "data": data, "log": LOG, "telegram": telegram,

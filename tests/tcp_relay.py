@@ -4,6 +4,8 @@ import socket
 import threading
 from typing import List
 
+from tests.conftest import free_port
+
 
 class TcpRelay:
     """Forwards 127.0.0.1:<port> to 127.0.0.1:<target>. `cut()` closes every open connection and refuses
@@ -11,8 +13,8 @@ class TcpRelay:
 
     def __init__(self, target_port: int):
         self.target_port = target_port
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
+        self.port = free_port()  # not port 0: the kernel could hand out the just-released target port
+        self._listener = socket.create_server(("127.0.0.1", self.port))
         self._open: List[socket.socket] = []
         self._lock = threading.Lock()
         self._down = False

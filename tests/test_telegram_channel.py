@@ -5,6 +5,7 @@ import base64
 import logging
 import os
 import uuid
+from types import SimpleNamespace
 
 import pytest
 
@@ -194,15 +195,26 @@ def test_logs_hold_no_text_ids_or_token(caplog):
         assert secret not in logged, secret
 
 
-def test_a_webhook_needs_the_secret_token():
+def test_a_webhook_needs_the_secret_token_and_a_running_application():
     async def scenario():
-        channel = TelegramInput("1:x", KEY, webhook_url="https://contactpunt.example/webhooks/telegram/webhook",
-                                secret_token="afgesproken-geheim")
-        channel.build_application(EchoRasa())
-        assert (await channel.receive_webhook("", {"update_id": 1})).status == 403
-        assert (await channel.receive_webhook("fout", {"update_id": 1})).status == 403
-        assert (await channel.receive_webhook("afgesproken-geheim", "geen update")).status == 400
-        assert (await channel.receive_webhook("afgesproken-geheim", {"update_id": 1})).status == 200
+        with FakeBotAPI() as api:
+            rasa = EchoRasa()
+            channel = TelegramInput(api.token, KEY, base_url=api.base_url, secret_token="afgesproken-geheim",
+                                    webhook_url="https://contactpunt.example/webhooks/telegram/webhook")
+            application = channel.build_application(rasa)
+            assert (await channel.receive_webhook("", api.text_update(USER, "hallo"))).status == 403
+            assert (await channel.receive_webhook("fout", api.text_update(USER, "hallo"))).status == 403
+            # not started yet: Telegram is told to come back later, so the update is not lost
+            assert (await channel.receive_webhook("afgesproken-geheim", api.text_update(USER, "hallo"))).status == 503
+            await channel.connect(application)
+            try:
+                assert "setWebhook" in api.calls and "getUpdates" not in api.calls
+                assert (await channel.receive_webhook("afgesproken-geheim", "geen update")).status == 400
+                assert (await channel.receive_webhook("afgesproken-geheim", api.text_update(USER, "hallo"))).status == 200
+                await asyncio.get_running_loop().run_in_executor(None, api.wait_for, text_is("ontvangen: hallo"))
+                assert [m.text for m in rasa.messages] == ["hallo"]
+            finally:
+                await channel.disconnect(application)
         polling = TelegramInput("1:x", KEY)
         polling.build_application(EchoRasa())
         assert (await polling.receive_webhook("", {"update_id": 1})).status == 403  # polling: no webhook at all
@@ -213,6 +225,46 @@ def test_a_webhook_needs_the_secret_token():
                                         "pseudonym_key": base64.b64encode(KEY).decode()})
     with pytest.raises(ValueError, match="bot token"):
         TelegramInput.from_credentials({})
+
+
+def test_a_bot_api_down_at_start_is_tried_again_until_it_answers(caplog):
+    """Rasa's server start must not wait for (or die with) Telegram: the web chat and Teams start regardless."""
+    async def scenario():
+        api = FakeBotAPI()  # its port is chosen, but nothing listens there yet
+        channel = TelegramInput(api.token, KEY, base_url=api.base_url)
+        listeners = {f.event: f.listener for f in channel.blueprint(EchoRasa())._future_listeners}
+        rasa_server = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=None)))
+        await asyncio.wait_for(listeners["after_server_start"](rasa_server, None), 1)
+        await asyncio.sleep(1)
+        assert not channel.application.running
+        with api:
+            await asyncio.wait_for(channel._connecting, 15)  # the first pause is 2 s
+            try:
+                assert channel.application.updater.running
+                api.user_says(USER, "hallo")
+                await asyncio.get_running_loop().run_in_executor(None, api.wait_for, text_is("ontvangen: hallo"))
+            finally:
+                await listeners["before_server_stop"](rasa_server, None)
+        assert not channel.application.running
+
+    with caplog.at_level(logging.INFO, logger="bot.channels.telegram"):
+        asyncio.run(scenario())
+    assert "Telegram not reachable (NetworkError)" in caplog.text and "Telegram connected." in caplog.text
+    assert FakeBotAPI.token not in caplog.text
+
+
+def test_a_refused_token_is_reported_once_and_not_retried(caplog):
+    async def scenario():
+        with FakeBotAPI() as api:
+            channel = TelegramInput("999:not-this-bot", KEY, base_url=api.base_url)
+            application = channel.build_application(EchoRasa())
+            await asyncio.wait_for(channel.connect(application, first_wait=0.1), 15)
+            assert not application.running and api.calls == []
+            await channel.disconnect(application)
+
+    with caplog.at_level(logging.INFO, logger="bot.channels.telegram"):
+        asyncio.run(scenario())
+    assert caplog.text.count("Telegram refused the bot token") == 1 and "999:not-this-bot" not in caplog.text
 
 
 def test_vergeet_removes_the_conversation_from_the_encrypted_store(tmp_path, monkeypatch):

@@ -14,6 +14,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.pseudonym import load_key, pseudonym
@@ -29,6 +30,7 @@ CHANNEL = "telegram"
 PAYLOAD, TOKEN, FORGET = "r:", "t:", "forget:"
 CALLBACK_DATA_BYTES = 64  # Telegram's limit for a button's callback_data
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS = 2.0, 60.0  # pauses between attempts to reach Telegram at start
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
@@ -215,20 +217,13 @@ class TelegramInput(InputChannel):
         async def start(app, loop) -> None:
             if self.forget_conversation is None:
                 self.forget_conversation = functools.partial(forget_in_store, app.ctx.agent.tracker_store)
-            await application.initialize()
-            await application.start()
-            if self.webhook_url:
-                await application.bot.set_webhook(self.webhook_url, secret_token=self.secret_token,
-                                                  allowed_updates=Update.ALL_TYPES)
-            else:
-                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            # in the background: Telegram being unreachable must not keep the web chat and Teams from starting
+            self._connecting = asyncio.ensure_future(self.connect(application))
 
         @telegram_webhook.listener("before_server_stop")
         async def stop(app, loop) -> None:
-            if application.updater and application.updater.running:
-                await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
+            self._connecting.cancel()
+            await self.disconnect(application)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> response.HTTPResponse:
@@ -240,10 +235,48 @@ class TelegramInput(InputChannel):
 
         return telegram_webhook
 
+    async def connect(self, application: Application, first_wait: float = RETRY_FIRST_SECONDS) -> None:
+        """Start the application and its polling (or set the webhook); while Telegram cannot be reached,
+        retry with a growing pause. A token Telegram refuses is a configuration error: say so, stop trying."""
+        wait = first_wait
+        while True:
+            try:
+                await application.initialize()  # returns at once when done before
+                if not application.running:
+                    await application.start()
+                if self.webhook_url:
+                    await application.bot.set_webhook(self.webhook_url, secret_token=self.secret_token,
+                                                      allowed_updates=Update.ALL_TYPES)
+                else:
+                    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                logger.info("Telegram connected.")
+                return
+            except NetworkError as error:  # TimedOut is one too
+                logger.warning("Telegram not reachable (%s); trying again in %.0f s.", type(error).__name__, wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, RETRY_MAX_SECONDS)
+            except InvalidToken:
+                logger.error("Telegram refused the bot token: check CONTACTPUNT_TELEGRAM_TOKEN. Telegram stays off.")
+                return
+            except TelegramError as error:  # e.g. a webhook URL Telegram does not accept
+                logger.error("Telegram refused to start (%s). Telegram stays off.", type(error).__name__)
+                return
+
+    @staticmethod
+    async def disconnect(application: Application) -> None:
+        if application.updater and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+
     async def receive_webhook(self, secret: str, body: Any) -> response.HTTPResponse:
-        """An update pushed by Telegram: only with the secret token agreed in setWebhook."""
+        """An update pushed by Telegram: only with the secret token agreed in setWebhook; while the application
+        is not running yet, 503, so that Telegram delivers it again later."""
         if not self.webhook_url or not hmac.compare_digest(secret, self.secret_token or ""):
             return response.text("forbidden", status=403)
+        if not (self.application and self.application.running):
+            return response.text("not ready", status=503)
         if not isinstance(body, dict):
             return response.text("expected an update", status=400)
         await self.application.update_queue.put(Update.de_json(body, self.application.bot))

@@ -1,0 +1,31 @@
+"""`contactpunt run` refuses to start, in one plain line, when a port it needs is taken."""
+
+import socket
+import subprocess
+import sys
+
+from bot.launcher import ports_in_use
+from tests.conftest import ROOT, free_port, service_env
+
+
+def test_ports_in_use_names_taken_and_doubled_ports_only():
+    with socket.create_server(("127.0.0.1", free_port())) as taken:
+        port = taken.getsockname()[1]
+        free, other = free_port(), free_port()
+        assert ports_in_use({"chat": free, "console": port}) == [f"{port} (console)"]
+    assert ports_in_use({"chat": free, "console": other}) == []
+    assert ports_in_use({"chat": free, "console": free}) == [f"{free} (console, named twice)"]
+
+
+def test_run_stops_with_a_plain_message_when_the_rasa_port_is_taken(trained_model, tmp_path):
+    with socket.create_server(("127.0.0.1", free_port())) as taken:
+        rasa_port = taken.getsockname()[1]
+        env = service_env(CONTACTPUNT_RASA_PORT=str(rasa_port), CONTACTPUNT_ACTIONS_PORT=str(free_port()),
+                          CONTACTPUNT_DATA_DIR=str(tmp_path))
+        done = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--no-browser", "--port", str(free_port()),
+                               "--console-port", str(free_port())], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120)
+    assert done.returncode == 1
+    assert f"port {rasa_port} (Rasa, CONTACTPUNT_RASA_PORT) is already in use" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert list(tmp_path.iterdir()) == []  # stopped before making keys or a database
