@@ -30,13 +30,16 @@ class LoopbackServer:
         """Runs in the server's event loop before the first request (for loop-bound objects)."""
 
     def __enter__(self):
-        threading.Thread(target=self._serve, daemon=True).start()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
         assert self._ready.wait(10), f"{type(self).__name__} did not start"
         return self
 
     def __exit__(self, *exc) -> None:
+        """Stop serving and wait for it, cutting long polls still open (nothing left pending at exit)."""
         if self._loop:
             self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(10)
 
     def _serve(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -47,7 +50,7 @@ class LoopbackServer:
         self.started()
         app = web.Application()
         self.add_routes(app)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", self.port).start()
         self._ready.set()

@@ -53,6 +53,8 @@ def open_case_with(adviser, needle):
 
 
 def test_adviser_claims_replies_live_and_the_reporter_comes_back_with_the_code(stack):
+    from selenium.webdriver.support.ui import WebDriverWait
+
     reporter, adviser = chromium("reporter-profile", phone=True), chromium("adviser-profile", "1200,900")
     try:
         open_chat(reporter, stack["chat"])
@@ -83,6 +85,21 @@ def test_adviser_claims_replies_live_and_the_reporter_comes_back_with_the_code(s
         adviser.find_element("id", "reply-text").send_keys("Ik ben Anna. Je bent niet alleen.")
         adviser.find_element("id", "send-reply").click()
         wait_for_bot(reporter, "Contactpersoon: Ik ben Anna. Je bent niet alleen.")
+        # The reporter's connection drops while the adviser answers: the answer arrives after the
+        # reconnect, once, and the earlier ones are not repeated.
+        stack["relay"].cut()
+        try:
+            WebDriverWait(reporter, 30).until(
+                lambda d: "verbinding is weg" in widget(d).find_element("css selector", "#cp-status").text)
+            adviser.find_element("id", "reply-text").send_keys("Ik blijf vandaag bereikbaar.")
+            adviser.find_element("id", "send-reply").click()
+            wait_for_text(adviser, "#thread li", "Ik blijf vandaag bereikbaar.")
+        finally:
+            stack["relay"].restore()
+        wait_for_bot(reporter, "Contactpersoon: Ik blijf vandaag bereikbaar.")
+        bubbles = bot_bubbles(reporter)
+        assert sum("Ik blijf vandaag bereikbaar." in b for b in bubbles) == 1
+        assert sum("Je bent niet alleen." in b for b in bubbles) == 1
         adviser.find_element("id", "end-live").click()
         wait_for_bot(reporter, "Je praat weer met de assistent")
         reporter.save_screenshot(str(ARTIFACTS / "handoff-reporter.png"))

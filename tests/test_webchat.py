@@ -107,7 +107,8 @@ def test_a_returning_reporter_reads_replies_and_answers_with_the_case_code(queue
 
 @pytest.fixture
 def socket_channel():
-    """The channel's python-socketio server with a recording stand-in for Rasa's message handler."""
+    """The channel's python-socketio server with a recording stand-in for Rasa's message handler; what it
+    emits is recorded (with the acknowledgement callbacks) instead of sent."""
     from bot.channels.web import SchoolSocketIOInput
 
     channel = SchoolSocketIOInput.from_credentials({"allowed_origins": [SCHOOL]})
@@ -119,11 +120,15 @@ def socket_channel():
     channel.blueprint(on_new_message)
     emitted = []
 
-    async def emit(event, data=None, room=None, **kwargs):
-        emitted.append((event, data, room))
+    async def emit(event, data=None, room=None, to=None, callback=None, **kwargs):
+        emitted.append((event, data, room or to))
+        if callback:
+            callbacks.append(callback)
+
+    callbacks = []
 
     channel.sio.emit = emit
-    return channel, received, emitted
+    return channel, received, emitted, callbacks
 
 
 def _handler(channel, event):
@@ -131,14 +136,14 @@ def _handler(channel, event):
 
 
 def test_only_school_origins_may_open_a_socket(socket_channel):
-    channel, _, _ = socket_channel
+    channel, *_ = socket_channel
     assert channel.sio.eio.cors_allowed_origins == [SCHOOL]
     with pytest.raises(ValueError, match="allowed_origins"):
         type(channel).from_credentials({})
 
 
 def test_a_session_joins_its_room_and_odd_sessions_or_messages_are_refused(socket_channel):
-    channel, received, emitted = socket_channel
+    channel, received, emitted, _ = socket_channel
     joined = []
 
     async def enter_room(sid, room, namespace=None):
@@ -162,3 +167,55 @@ def test_a_session_joins_its_room_and_odd_sessions_or_messages_are_refused(socke
     assert ("session_confirm", session, "sid-1") in emitted
     assert [event for event, _, room in emitted if room in ("sid-2", "sid-3")] == ["refused", "refused"]
     assert [(m.sender_id, m.text) for m in received] == [(session, "hallo")]
+
+
+def test_what_the_page_did_not_acknowledge_is_sent_again_when_its_session_returns(socket_channel):
+    """A reply pushed while the page's connection is down (an adviser's live reply, the case code) reaches
+    the page when it reconnects; what the page acknowledged is not sent twice."""
+    channel, _, emitted, callbacks = socket_channel
+    session, manager = "0123456789abcdef0123456789abcdef", channel.sio.manager
+    join = _handler(channel, "session_request")
+
+    def to(sid):
+        return [data for event, data, room in emitted if room == sid and event == "bot_uttered"]
+
+    async def scenario():
+        first = await manager.connect("engine-1", "/")
+        await join(first, {"session_id": session})
+        output = channel.get_output_channel()
+        await output.send_text_message(session, "Ik ben er.")
+        assert [m["text"] for m in to(first)] == ["Ik ben er."]
+        callbacks.pop()()  # the page acknowledges it
+        await manager.disconnect(first, "/")  # the network drops
+        await output.send_text_message(session, "Contactpersoon: ik blijf bereikbaar.")
+        await output.send_custom_json(session, {"data": {"case_code": "ABCD-EFGH"}})
+        assert to(first) and len(to(first)) == 1  # nothing more went to the dead connection
+
+        second = await manager.connect("engine-2", "/")
+        await join(second, {"session_id": session})
+        again = to(second)
+        assert [(m.get("text"), m.get("case_code"), m["seq"]) for m in again] == [
+            ("Contactpersoon: ik blijf bereikbaar.", None, 2), (None, "ABCD-EFGH", 3)]
+        for acknowledge in callbacks[-2:]:
+            acknowledge()
+        third = await manager.connect("engine-3", "/")
+        await join(third, {"session_id": session})
+        assert to(third) == []  # all acknowledged: nothing is shown twice
+
+    asyncio.run(scenario())
+
+
+def test_the_session_outbox_numbers_keeps_and_forgets():
+    from bot.channels.session_outbox import SessionOutbox
+
+    now = [0.0]
+    outbox = SessionOutbox(keep_seconds=60, max_pending=3, clock=lambda: now[0])
+    assert [outbox.add("a", {"text": t})["seq"] for t in "vwxyz"] == [1, 2, 3, 4, 5]
+    assert [m["text"] for m in outbox.pending("a")] == ["x", "y", "z"]  # at most three wait; the oldest go
+    outbox.acknowledge("a", 4)
+    outbox.acknowledge("b", 1)  # an unknown session is no error
+    assert [m["seq"] for m in outbox.pending("a")] == [3, 5] and outbox.pending("b") == []
+    assert outbox.add("b", {"text": "eigen nummering"})["seq"] == 1
+    now[0] = 61.0
+    outbox.add("c", {"text": "later"})  # idle sessions are forgotten, with what they held
+    assert outbox.pending("a") == [] and outbox.pending("b") == []

@@ -78,6 +78,7 @@
     var sessionId = randomSessionId();
     var outbox = [];          // what the reporter typed while the connection was down
     var confirmed = false;    // session_confirm received on the current connection
+    var shown = {};           // numbers (seq) of the assistant's messages already shown
     var greeted = false;
     var typingTimer = null;
     var caseCode = null;      // set while a reopened case is shown instead of the conversation
@@ -162,7 +163,13 @@
     });
     socket.on("disconnect", function () { confirmed = false; setTyping(false); status.textContent = t.reconnecting; });
     socket.on("connect_error", function () { status.textContent = greeted ? t.reconnecting : t.unavailable; });
-    socket.on("bot_uttered", function (message) {
+    socket.on("bot_uttered", function (message, acknowledge) {
+      // The server keeps each numbered message until acknowledged and sends it again after a reconnect.
+      if (typeof acknowledge === "function") { acknowledge(); }
+      if (typeof message.seq === "number") {
+        if (shown[message.seq]) { return; }
+        shown[message.seq] = true;
+      }
       setTyping(false);
       if (message.case_code) { showCodeScreen(message.case_code); return; }
       if (!message.text) { return; }

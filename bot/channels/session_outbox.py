@@ -1,0 +1,57 @@
+"""What the assistant sent to each web-chat session and the page has not yet acknowledged, kept in memory to send again after a reconnect."""
+
+import itertools
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List
+
+KEEP_SECONDS = 3600  # as long as Rasa keeps a conversation session open
+MAX_PENDING = 200  # per session: a page that never acknowledges cannot fill the memory
+
+
+@dataclass
+class _Session:
+    numbers: Any = field(default_factory=lambda: itertools.count(1))
+    pending: "OrderedDict[int, Dict[str, Any]]" = field(default_factory=OrderedDict)
+    touched: float = 0.0
+
+
+class SessionOutbox:
+    """Numbers each message of a session (`seq`) and keeps it until the page acknowledges that number.
+    A message pushed while the page's connection is down (an adviser's live reply, the case code) is then
+    sent again when the page rejoins its session, and the page shows each number once."""
+
+    def __init__(self, keep_seconds: float = KEEP_SECONDS, max_pending: int = MAX_PENDING,
+                 clock: Callable[[], float] = time.monotonic):
+        self.keep_seconds, self.max_pending, self.clock = keep_seconds, max_pending, clock
+        self._sessions: Dict[str, _Session] = {}
+
+    def add(self, session_id: str, message: Dict[str, Any]) -> Dict[str, Any]:
+        """The message with its number, kept until acknowledged (the oldest goes when too many wait)."""
+        self._forget_idle()
+        session = self._sessions.setdefault(session_id, _Session())
+        session.touched = self.clock()
+        numbered = dict(message, seq=next(session.numbers))
+        session.pending[numbered["seq"]] = numbered
+        while len(session.pending) > self.max_pending:
+            session.pending.popitem(last=False)
+        return numbered
+
+    def acknowledge(self, session_id: str, seq: int) -> None:
+        session = self._sessions.get(session_id)
+        if session:
+            session.pending.pop(seq, None)
+
+    def pending(self, session_id: str) -> List[Dict[str, Any]]:
+        """The session's unacknowledged messages, oldest first."""
+        session = self._sessions.get(session_id)
+        if not session:
+            return []
+        session.touched = self.clock()
+        return list(session.pending.values())
+
+    def _forget_idle(self) -> None:
+        cutoff = self.clock() - self.keep_seconds
+        for session_id in [s for s, session in self._sessions.items() if session.touched < cutoff]:
+            del self._sessions[session_id]
