@@ -50,3 +50,21 @@ def test_pseudonyms_are_stable_per_key_and_reveal_nothing(tmp_path, monkeypatch)
         pseudonym.load_key(base64.b64encode(b"short").decode())
     with pytest.raises(pseudonym.PseudonymKeyError):
         pseudonym.load_key("not base64!")
+
+
+@pytest.mark.parametrize("path", ["bot/channels/telegram.yml", "bot/channels/teams.yml", "bot/webchat/widget_texts.yml"])
+def test_each_channel_says_everything_in_dutch_and_in_english(path):
+    from bot.channels.ui_texts import ui_texts
+    from tests.conftest import ROOT
+
+    texts = ui_texts(ROOT / path)
+    assert set(texts) == {"nl", "en"}
+    assert set(texts["nl"]) == set(texts["en"]) and all(str(t).strip() for t in texts["nl"].values())
+    assert all(str(t).strip() for t in texts["en"].values())
+
+
+def test_language_of_a_tag():
+    from bot.channels.ui_texts import language_of
+
+    assert [language_of(tag) for tag in ("en", "en-GB", "EN-us", "nl", "nl-BE", "de", "")] == \
+        ["en", "en", "en", "nl", "nl", "nl", "nl"]

@@ -1,7 +1,6 @@
 """Microsoft Teams as a Rasa channel: Bot Framework activities with verified JWTs in, async replies out, pseudonymised users."""
 
 import asyncio
-import functools
 import json
 import logging
 import time
@@ -11,7 +10,6 @@ from urllib.parse import quote
 
 import aiohttp
 import jwt
-import yaml
 from jwt.algorithms import RSAAlgorithm
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -19,10 +17,12 @@ from sanic.request import Request
 
 from bot.channels.pseudonym import load_key, pseudonym
 from bot.channels.pseudonym_output import PseudonymOutput
+from bot.channels.ui_texts import language_of, ui_texts
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "teams"
+TEXTS = Path(__file__).parent / "teams.yml"
 OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 TOKEN_URL = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
 ISSUER = "https://api.botframework.com"
@@ -40,14 +40,9 @@ class InvalidToken(Exception):
     """The activity's JWT does not prove it came from the Bot Framework for this bot."""
 
 
-@functools.lru_cache(maxsize=None)
-def _texts() -> Dict[str, Dict[str, str]]:
-    return yaml.safe_load((Path(__file__).parent / "teams.yml").read_text(encoding="utf-8"))
-
-
 def text_for(activity: Dict[str, Any], name: str) -> str:
-    language = "en" if str(activity.get("locale") or "").lower().startswith("en") else "nl"
-    return _texts()[language][name]
+    """The channel's own text in the language of the user's Teams (English for "en…", else Dutch)."""
+    return ui_texts(TEXTS)[language_of(str(activity.get("locale") or ""))][name]
 
 
 class SigningKeys:

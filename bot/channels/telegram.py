@@ -8,7 +8,6 @@ import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-import yaml
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -19,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.channels.pseudonym import load_key, pseudonym
 from bot.channels.pseudonym_output import PseudonymOutput
+from bot.channels.ui_texts import language_of, ui_texts
 
 logger = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and a Telegram URL holds the bot token; python-telegram-bot and
@@ -27,6 +27,7 @@ for _chatty in ("httpx", "httpcore", "telegram", "apscheduler"):
     logging.getLogger(_chatty).setLevel(logging.WARNING)
 
 CHANNEL = "telegram"
+TEXTS = Path(__file__).parent / "telegram.yml"
 PAYLOAD, TOKEN, FORGET = "r:", "t:", "forget:"
 CALLBACK_DATA_BYTES = 64  # Telegram's limit for a button's callback_data
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -34,16 +35,10 @@ RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS = 2.0, 60.0  # pauses between attempts to
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
-@functools.lru_cache(maxsize=None)
-def _texts() -> Dict[str, Dict[str, str]]:
-    return yaml.safe_load((Path(__file__).parent / "telegram.yml").read_text(encoding="utf-8"))
-
-
 def text_for(update: Update, name: str) -> str:
     """The channel's own text in the user's Telegram language (English for "en…", else Dutch)."""
     user = update.effective_user
-    language = "en" if user and (user.language_code or "").startswith("en") else "nl"
-    return _texts()[language][name]
+    return ui_texts(TEXTS)[language_of(user.language_code if user else "")][name]
 
 
 class TelegramOutput(PseudonymOutput):

@@ -9,6 +9,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from bot.channels import MAX_MESSAGE_CHARS
 from bot.channels.session_outbox import SessionOutbox
 
 logger = logging.getLogger(__name__)
@@ -16,7 +17,6 @@ logger = logging.getLogger(__name__)
 #: The widget makes a random session id (32 hex digits) in the page's memory. Anything else is refused, so
 #: no client can name a conversation of another channel (those are "telegram-…" / "teams-…" pseudonyms).
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-MAX_MESSAGE_CHARS = 4000
 
 
 def _well_formed(data: Any) -> bool:

@@ -1,13 +1,13 @@
 """aiohttp app serving the embeddable chat widget, its configuration, the case-code API and a sample school page."""
 
 import asyncio
-import functools
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import List, Optional
 
-import yaml
 from aiohttp import web
 
+from bot.channels import MAX_MESSAGE_CHARS
+from bot.channels.ui_texts import ui_texts
 from bot.institution_profile import Profile
 from bot.security_headers import security_headers
 
@@ -15,17 +15,12 @@ STATIC = Path(__file__).parent / "static"
 SAMPLE = Path(__file__).parent / "sample"
 #: socket.io's browser client, installed from npm by `make` (package.json); served by us, never from a CDN.
 SOCKET_IO_CLIENT = Path(__file__).resolve().parents[2] / "node_modules/socket.io-client/dist/socket.io.esm.min.js"
-MAX_MESSAGE_CHARS = 4000
+WIDGET_TEXTS = Path(__file__).parent / "widget_texts.yml"
 
 PROFILE_KEY = web.AppKey("profile", Profile)
 ORIGINS_KEY = web.AppKey("allowed_origins", list)
 SOCKET_KEY = web.AppKey("socket_url", str)
 QUEUE_KEY = web.AppKey("case_queue", object)
-
-
-@functools.lru_cache(maxsize=None)
-def widget_texts() -> Dict[str, Dict[str, str]]:
-    return yaml.safe_load((Path(__file__).parent / "widget_texts.yml").read_text(encoding="utf-8"))
 
 
 @web.middleware
@@ -81,7 +76,7 @@ async def config(request: web.Request) -> web.Response:
     return web.json_response({
         "institution": profile.name, "quick_exit_url": profile.quick_exit_url, "language": language,
         "socket_url": request.app[SOCKET_KEY], "case_codes": request.app[QUEUE_KEY] is not None,
-        "max_message_chars": MAX_MESSAGE_CHARS, "texts": widget_texts()[language]})
+        "max_message_chars": MAX_MESSAGE_CHARS, "texts": ui_texts(WIDGET_TEXTS)[language]})
 
 
 def _bad_request(reason: str) -> web.Response:
