@@ -64,16 +64,18 @@ def test_buttons_are_message_back_and_a_click_is_the_users_answer(microsoft):
 
 
 @pytest.mark.parametrize("wrong", ["missing", "not bearer", "alg none", "other key", "unknown kid", "audience",
-                                   "issuer", "expired", "service url", "garbage"])
+                                   "issuer", "expired", "service url", "garbage", "other channel"])
 def test_unsigned_or_wrongly_signed_activities_are_refused(microsoft, wrong):
     ms, channel, rasa = microsoft, channel_for(microsoft), EchoRasa()
     activity = ms.activity("dit mag niet binnenkomen")
+    if wrong == "other channel":  # the key is endorsed for msteams only
+        activity["channelId"] = "webchat"
     authorization = {
         "missing": "", "not bearer": "Basic dXNlcjpwYXNz", "alg none": ms.unsigned(activity),
         "other key": ms.sign(activity, key=new_key()), "unknown kid": ms.sign(activity, kid="elders"),
         "audience": ms.sign(activity, audience="een-andere-bot"), "issuer": ms.sign(activity, issuer="https://elders"),
         "expired": ms.sign(activity, expires_in=-3600), "service url": ms.sign(activity, service_url="https://elders/"),
-        "garbage": "Bearer abc.def.ghi",
+        "garbage": "Bearer abc.def.ghi", "other channel": ms.sign(activity),
     }[wrong]
     assert deliver(channel, ms, activity, authorization, rasa) == 401
     assert rasa.messages == []

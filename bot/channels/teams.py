@@ -52,7 +52,12 @@ class SigningKeys:
     def __init__(self, metadata_url: str):
         self.metadata_url = metadata_url
         self._keys: Dict[str, Any] = {}
+        self._endorsements: Dict[str, List[str]] = {}
         self._fetched = self._tried = float("-inf")
+
+    def endorses(self, kid: str, channel_id: Any) -> bool:
+        """Whether Microsoft published this key for signing activities of that channel ("msteams")."""
+        return isinstance(channel_id, str) and channel_id in self._endorsements.get(kid, [])
 
     async def key(self, kid: str) -> Optional[Any]:
         now = time.monotonic()
@@ -75,7 +80,9 @@ class SigningKeys:
             async with session.get(jwks_uri) as keys:
                 keys.raise_for_status()
                 listed = (await keys.json(content_type=None))["keys"]
-        self._keys = {key["kid"]: RSAAlgorithm.from_jwk(json.dumps(key)) for key in listed if key.get("kid")}
+        listed = [key for key in listed if key.get("kid")]
+        self._keys = {key["kid"]: RSAAlgorithm.from_jwk(json.dumps(key)) for key in listed}
+        self._endorsements = {key["kid"]: list(key.get("endorsements") or []) for key in listed}
         self._fetched = time.monotonic()
 
 
@@ -145,9 +152,10 @@ class TeamsInput(InputChannel):
 
     # --- in: verify, then hand to Rasa -----------------------------------------------------------------
 
-    async def verify(self, authorization: str, service_url: Optional[str]) -> None:
-        """Bot Framework connector authentication: RS256 with a published key, issuer, audience = this
-        bot, not expired, and signed for the activity's serviceUrl. Raises InvalidToken."""
+    async def verify(self, authorization: str, service_url: Optional[str], channel_id: Any = None) -> None:
+        """Bot Framework connector authentication: RS256 with a published key endorsed for the activity's
+        channel, issuer, audience = this bot, not expired, and signed for the activity's serviceUrl.
+        Raises InvalidToken."""
         if not authorization.startswith("Bearer "):
             raise InvalidToken("no bearer token")
         token = authorization[len("Bearer "):].strip()
@@ -160,6 +168,8 @@ class TeamsInput(InputChannel):
         key = await self.signing_keys.key(str(header.get("kid")))
         if key is None:
             raise InvalidToken("unknown key")
+        if not self.signing_keys.endorses(str(header.get("kid")), channel_id):
+            raise InvalidToken("key not endorsed for the channel")
         try:
             claims = jwt.decode(token, key=key, algorithms=["RS256"], audience=self.app_id, issuer=self.issuer,
                                 leeway=LEEWAY_SECONDS, options={"require": ["exp", "iss", "aud"]})
@@ -169,9 +179,10 @@ class TeamsInput(InputChannel):
             raise InvalidToken("serviceUrl")
 
     async def receive(self, authorization: str, activity: Any, on_new_message: OnNewMessage) -> response.HTTPResponse:
-        service_url = activity.get("serviceUrl") if isinstance(activity, dict) else None
+        service_url, channel_id = (activity.get("serviceUrl"), activity.get("channelId")) if isinstance(
+            activity, dict) else (None, None)
         try:
-            await self.verify(authorization, service_url)
+            await self.verify(authorization, service_url, channel_id)
         except KeysUnavailable:
             logger.error("Bot Framework keys unavailable: a Teams activity was refused.")
             return response.text("cannot verify now", status=503)
