@@ -13,6 +13,8 @@ logger = logging.getLogger(__name__)
 
 ADVISER_MESSAGE_ENTITY = "adviser_message"
 CASE_ENTITY = "joined_case"
+#: What the adviser reads in the case when the reporter stops the conversation during the live phase.
+STOPPED_NOTE = "/stop: de melder heeft het gesprek gestopt."
 
 
 def _entity(tracker: Tracker, name: str):
@@ -57,14 +59,33 @@ class ActionRelayToAdviser(Action):
             dispatcher.utter_message(response="utter_acute_danger")
             if any(reason.startswith("acute:suicidal") for reason in signals.get("reasons", [])):
                 dispatcher.utter_message(response="utter_acute_suicidal")
-        try:
-            from handoff.sink import queue
-
-            queue().add_reporter_message(tracker.get_slot("case_id"), text, acute=acute)
-        except Exception as error:  # the reporter must know, and nothing of the text may reach a log
-            logger.error("Relay to the adviser failed (%s).", type(error).__name__)
+        if not _add_to_case(tracker, text, acute):
             dispatcher.utter_message(response="utter_live_message_not_delivered")
         return []
+
+
+class ActionStopLiveChat(Action):
+    """The reporter stopped the conversation (Telegram's /stop) while a person was present: the adviser
+    reads that in the case, and the live phase ends (a later message goes to the assistant again)."""
+
+    def name(self) -> Text:
+        return "action_stop_live_chat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        _add_to_case(tracker, STOPPED_NOTE)
+        return [SlotSet("live_chat", False)]
+
+
+def _add_to_case(tracker: Tracker, text: str, acute: bool = False) -> bool:
+    """Seal a reporter's message into the live case; False (and only the error's type in the log) on failure."""
+    try:
+        from handoff.sink import queue
+
+        queue().add_reporter_message(tracker.get_slot("case_id"), text, acute=acute)
+        return True
+    except Exception as error:  # nothing of the text may reach a log
+        logger.error("Relay to the adviser failed (%s).", type(error).__name__)
+        return False
 
 
 class ActionDeliverAdviserMessage(Action):

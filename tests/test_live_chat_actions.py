@@ -6,8 +6,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 
-from actions.live_chat import ActionDeliverAdviserMessage, ActionEndLiveChat, ActionRelayToAdviser, \
-    ActionStartLiveChat
+from actions.live_chat import STOPPED_NOTE, ActionDeliverAdviserMessage, ActionEndLiveChat, ActionRelayToAdviser, \
+    ActionStartLiveChat, ActionStopLiveChat
 from bot.safeguarding.flags import SIGNALS_KEY
 from tests.conftest import run_action
 
@@ -57,6 +57,13 @@ def test_a_relayed_message_reaches_the_case_and_the_assistant_stays_quiet(dispat
     assert dispatcher.messages == []
     run_action(ActionRelayToAdviser(), dispatcher, live_tracker("/affirm", case_id=case_id))
     assert [(m.author, m.text, m.acute) for m in messages()] == [("reporter", "Het gebeurde weer vandaag.", False)]
+
+
+def test_a_stop_during_the_live_phase_is_written_in_the_case_and_ends_it(dispatcher, live_case):
+    case_id, messages = live_case
+    events = run_action(ActionStopLiveChat(), dispatcher, live_tracker("/restart", case_id=case_id))
+    assert events == [SlotSet("live_chat", False)] and dispatcher.messages == []
+    assert [(m.author, m.text) for m in messages()] == [("reporter", STOPPED_NOTE)]
 
 
 def test_danger_during_the_live_phase_still_gets_112_and_113_first(dispatcher, live_case):

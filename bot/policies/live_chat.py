@@ -4,7 +4,7 @@ from typing import Any, Dict, Optional, Text
 
 from rasa.core.policies.policy import PolicyPrediction, confidence_scores_for
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, USER_INTENT_RESTART
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -12,13 +12,14 @@ from bot.policies.fixed_rule import FixedRulePolicy
 
 LIVE_SLOT = "live_chat"
 RELAY = "action_relay_to_adviser"
+STOP = "action_stop_live_chat"  # the reporter's /stop (Telegram) while a person is present
 #: Intents the adviser console triggers through Rasa's API, and the action each one runs.
 EXTERNAL = {
     "EXTERNAL_adviser_joined": "action_start_live_chat",
     "EXTERNAL_adviser_message": "action_deliver_adviser_message",
     "EXTERNAL_adviser_left": "action_end_live_chat",
 }
-OWN_ACTIONS = {RELAY, *EXTERNAL.values()}
+OWN_ACTIONS = {RELAY, STOP, *EXTERNAL.values()}
 
 
 @DefaultV1Recipe.register(
@@ -27,7 +28,8 @@ OWN_ACTIONS = {RELAY, *EXTERNAL.values()}
 class LiveChatPolicy(FixedRulePolicy):
     """Outranks every other policy (priority 8) so that an active form or a rule cannot block the
     adviser's arrival, and so that no reporter message is dropped or answered by the bot while a
-    person is present: each one goes to `action_relay_to_adviser`. Rasa's own pause
+    person is present: each one goes to `action_relay_to_adviser`, except a /stop, which ends the live
+    phase and tells the adviser so. Rasa's own pause
     (ConversationPaused) is not used, because a paused conversation drops messages.
     """
 
@@ -50,5 +52,6 @@ class LiveChatPolicy(FixedRulePolicy):
             if intent in EXTERNAL:
                 return self._prediction(confidence_scores_for(EXTERNAL[intent], 1.0, domain))
             if tracker.get_slot(LIVE_SLOT):
-                return self._prediction(confidence_scores_for(RELAY, 1.0, domain))
+                action = STOP if intent == USER_INTENT_RESTART else RELAY
+                return self._prediction(confidence_scores_for(action, 1.0, domain))
         return self._prediction(self._default_predictions(domain))
