@@ -13,7 +13,7 @@ import time
 import urllib.request
 import webbrowser
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import yaml
 from aiohttp import web
@@ -21,6 +21,7 @@ from aiohttp import web
 from bot.classifier import latest_model
 from bot.data_dir import data_dir
 from bot.model_seal import ModelNotSealed, verify as verify_model
+from bot.rasa_main import JWT_SECRET_ENV
 from bot.institution_profile import active_profile, load_profile, profile_names
 from bot.tracker_store import keyring as tracker_keys
 from bot.tracker_store.encrypted import store_config
@@ -84,15 +85,18 @@ def endpoints_file(directory: Path) -> Path:
     return path
 
 
-def service_commands(endpoints: Path, credentials: Path, jwt_secret: str, model: Path) -> List[List[str]]:
-    """Rasa's HTTP API is on only so the console can join a conversation, and only with a JWT
-    signed with a secret made fresh for each start (Rasa takes it only as an argument)."""
+def service_commands(endpoints: Path, credentials: Path, jwt_secret: str,
+                     model: Path) -> List[Tuple[List[str], Dict[str, str]]]:
+    """Each service's command and what it needs in its environment besides `service_environment()`.
+    Rasa's HTTP API is on only so the console can join a conversation, and only with a JWT signed
+    with a secret made fresh for each start. Rasa takes that secret only as an argument, which every
+    local user could read in `ps`: `bot.rasa_main` adds it from the environment inside the process."""
     python = sys.executable
     return [
-        [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)],
-        [python, "-m", "rasa", "run", "--interface", HOST, "--port", str(RASA_PORT),
-         "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
-         "--enable-api", "--jwt-method", "HS256", "--jwt-secret", jwt_secret],
+        ([python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)], {}),
+        ([python, "-m", "bot.rasa_main", "run", "--interface", HOST, "--port", str(RASA_PORT),
+          "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
+          "--enable-api", "--jwt-method", "HS256"], {JWT_SECRET_ENV: jwt_secret}),
     ]
 
 
@@ -198,8 +202,8 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
         print(f"contactpunt: {error}", file=sys.stderr)
         runtime.cleanup()
         return 1
-    commands = service_commands(endpoints, credentials, jwt_secret, model)
-    processes = [subprocess.Popen(command, env=service_environment()) for command in commands]
+    processes = [subprocess.Popen(command, env={**service_environment(), **secrets_env})
+                 for command, secrets_env in service_commands(endpoints, credentials, jwt_secret, model)]
     try:
         wait_until_up(processes)
         url, console_url = f"http://{HOST}:{web_port}/", f"http://{HOST}:{console_port}/"

@@ -49,7 +49,8 @@ def running_stack(data: Path) -> Iterator[Dict]:
             yield {"chat": f"http://127.0.0.1:{web_port}/", "origin": f"http://127.0.0.1:{web_port}",
                    "console": f"http://127.0.0.1:{console_port}/", "socket": f"http://127.0.0.1:{relay.port}",
                    "relay": relay, "seed": seed, "data": data, "log": LOG, "telegram": telegram,
-                   "microsoft": microsoft, "teams_webhook": f"http://127.0.0.1:{rasa_port}/webhooks/teams/webhook"}
+                   "microsoft": microsoft, "teams_webhook": f"http://127.0.0.1:{rasa_port}/webhooks/teams/webhook",
+                   "pid": process.pid}
         finally:
             services = children_of(process.pid)
             process.terminate()  # as a service manager stops it: Rasa and the action server must stop too

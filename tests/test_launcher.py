@@ -1,8 +1,11 @@
-"""`contactpunt run` refuses to start, in one plain line, when a port it needs is taken."""
+"""`contactpunt run`: refuses to start, in one plain line, when a port it needs is taken; keeps secrets off command lines."""
 
 import socket
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from bot.launcher import ports_in_use
 from tests.conftest import ROOT, free_port, service_env
@@ -29,3 +32,14 @@ def test_run_stops_with_a_plain_message_when_the_rasa_port_is_taken(trained_mode
     assert f"port {rasa_port} (Rasa, CONTACTPUNT_RASA_PORT) is already in use" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert list(tmp_path.iterdir()) == []  # stopped before making keys or a database
+
+
+@pytest.mark.slow
+def test_no_service_has_the_api_secret_on_its_command_line(stack):
+    """Any local user can read command lines (`ps`); Rasa's API secret would open every conversation."""
+    from tests.stack import children_of
+
+    command_lines = [Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in children_of(stack["pid"])]
+    rasa = [line for line in command_lines if b"bot.rasa_main" in line]
+    assert len(rasa) == 1 and b"--enable-api" in rasa[0]  # the API is on ...
+    assert not any(b"--jwt-secret" in line for line in command_lines)  # ... and its secret is not in sight

@@ -1,0 +1,19 @@
+"""Runs Rasa's command line with the API's JWT secret taken from the environment, so it is never on a command line that `ps` shows."""
+
+import os
+import sys
+
+JWT_SECRET_ENV = "CONTACTPUNT_RASA_JWT_SECRET"
+
+
+def main() -> None:
+    secret = os.environ.pop(JWT_SECRET_ENV, None)
+    if secret:  # sys.argv is this process's own copy: /proc/<pid>/cmdline keeps the arguments it started with
+        sys.argv += ["--jwt-secret", secret]
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
