@@ -43,7 +43,15 @@ class LoopbackServer:
 
     def _serve(self) -> None:
         self._loop = asyncio.new_event_loop()
-        self._loop.run_until_complete(self._run())
+        asyncio.set_event_loop(self._loop)  # this thread's own loop
+        try:
+            self._loop.run_until_complete(self._run())
+        finally:  # connections kept alive by the bot still have handler tasks: end them with the loop
+            left = asyncio.all_tasks(self._loop)
+            for task in left:
+                task.cancel()
+            self._loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+            self._loop.close()
 
     async def _run(self) -> None:
         self._stop = asyncio.Event()
