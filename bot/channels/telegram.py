@@ -78,6 +78,7 @@ class TelegramInput(InputChannel):
         self._payloads: Dict[str, str] = {}
         self.forget_conversation = forget_conversation
         self.application: Optional[Application] = None
+        self._connecting: Optional["asyncio.Future[None]"] = None
 
     # --- what Rasa and the adviser console use ------------------------------------------------------------
 
@@ -217,7 +218,8 @@ class TelegramInput(InputChannel):
 
         @telegram_webhook.listener("before_server_stop")
         async def stop(app, loop) -> None:
-            self._connecting.cancel()
+            if self._connecting:
+                self._connecting.cancel()
             await self.disconnect(application)
 
         @telegram_webhook.route("/", methods=["GET"])
