@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -131,11 +131,12 @@ class TelegramInput(InputChannel):
         self.application = application
         return application
 
-    async def forward(self, on_new_message: OnNewMessage, update: Update, text: str) -> None:
+    async def forward(self, on_new_message: OnNewMessage, update: Update, text: str,
+                      output: Optional[OutputChannel] = None) -> None:
         """Give Rasa the user's words under their pseudonym; answers go out through TelegramOutput."""
         sender = self.sender_of(update)
         await update.effective_chat.send_action(ChatAction.TYPING)
-        await on_new_message(UserMessage(text, TelegramOutput(self), sender, input_channel=CHANNEL))
+        await on_new_message(UserMessage(text, output or TelegramOutput(self), sender, input_channel=CHANNEL))
 
     async def on_text(self, forward, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await forward(update, update.effective_message.text)
@@ -147,7 +148,8 @@ class TelegramInput(InputChannel):
         await update.effective_chat.send_message(text_for(update, "help"))
 
     async def on_stop(self, forward, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await forward(update, "/restart")
+        # Rasa's answer to a restart ("we beginnen opnieuw, wat is er gebeurd?") would contradict "stopped"
+        await forward(update, "/restart", CollectingOutputChannel())
         await update.effective_chat.send_message(text_for(update, "stopped"))
 
     async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
