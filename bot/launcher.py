@@ -13,7 +13,7 @@ import time
 import urllib.request
 import webbrowser
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import yaml
 from aiohttp import web
@@ -68,10 +68,10 @@ def ports_in_use(ports: Dict[str, int]) -> List[str]:
     return busy
 
 
-def credentials_file(directory: Path, origins: List[str]) -> Path:
+def credentials_file(directory: Path, channels: Dict[str, Any]) -> Path:
     """credentials.yml for this start: the widget's socket.io channel, and Telegram and Teams when configured."""
     path = directory / "credentials.yml"
-    path.write_text(yaml.safe_dump(channel_credentials(os.environ, origins)), encoding="utf-8")
+    path.write_text(yaml.safe_dump(channels), encoding="utf-8")
     return path
 
 
@@ -170,6 +170,8 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     profile = active_profile()  # fails early, with a clear message, on an invalid profile
     retention_days()  # and so does an invalid retention setting
+    origins = web_origins(os.environ, web_port)
+    channels = channel_credentials(os.environ, origins)  # and an incomplete channel configuration
     model = latest_model()
     try:
         verify_model(model)
@@ -191,24 +193,18 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
     migrate(engine)
     sessions = session_factory(engine)
     jwt_secret = secrets.token_urlsafe(32)
-    origins = web_origins(os.environ, web_port)
     socket_url = os.environ.get(SOCKET_URL_ENV) or f"http://{HOST}:{RASA_PORT}"
     runtime = tempfile.TemporaryDirectory(prefix="contactpunt-")
     directory = Path(runtime.name)
     endpoints = endpoints_file(directory)
-    try:
-        credentials = credentials_file(directory, origins)
-    except ValueError as error:
-        print(f"contactpunt: {error}", file=sys.stderr)
-        runtime.cleanup()
-        return 1
+    credentials = credentials_file(directory, channels)
     processes = [subprocess.Popen(command, env={**service_environment(), **secrets_env})
                  for command, secrets_env in service_commands(endpoints, credentials, jwt_secret, model)]
     try:
         wait_until_up(processes)
         url, console_url = f"http://{HOST}:{web_port}/", f"http://{HOST}:{console_port}/"
         print(f"\nContactpunt ({profile.name}) is running.\n  Chat:    {url} (sample school page)"
-              f"\n  Console: {console_url}\n  Channels: {', '.join(enabled_channels(os.environ))}"
+              f"\n  Console: {console_url}\n  Channels: {', '.join(enabled_channels(channels))}"
               f"\nStop with Ctrl+C.\n", flush=True)
         if open_browser:
             webbrowser.open(url)

@@ -13,7 +13,7 @@ def test_only_the_web_widget_without_configuration_with_the_sample_page_as_origi
     origins = web_origins({}, 8080)
     assert origins == ["http://127.0.0.1:8080", "http://localhost:8080"]
     assert channel_credentials({}, origins) == {WEB: {"allowed_origins": origins}}
-    assert enabled({}) == ["web"]
+    assert enabled(channel_credentials({}, origins)) == ["web"]
     configured = web_origins({"CONTACTPUNT_WEB_ORIGINS": "https://www.school.example/, https://intra.school.example"}, 1)
     assert configured == ["https://www.school.example", "https://intra.school.example"]
 
@@ -25,7 +25,7 @@ def test_telegram_and_teams_open_when_configured_and_secrets_never_reach_the_fil
     assert credentials[TELEGRAM] == {"token": "${CONTACTPUNT_TELEGRAM_TOKEN}", "base_url": "http://127.0.0.1:9/bot"}
     assert credentials[TEAMS] == {"app_id": "app-id", "app_password": "${CONTACTPUNT_TEAMS_APP_PASSWORD}"}
     assert "geheim" not in str(credentials)
-    assert enabled(environ) == ["web", "telegram", "teams"]
+    assert enabled(credentials) == ["web", "telegram", "teams"]
     with pytest.raises(ValueError, match="CONTACTPUNT_TEAMS_APP_PASSWORD"):
         channel_credentials({"CONTACTPUNT_TEAMS_APP_ID": "app-id"}, [])
 

@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Mapping
 WEB = "bot.channels.web.SchoolSocketIOInput"
 TELEGRAM = "bot.channels.telegram.TelegramInput"
 TEAMS = "bot.channels.teams.TeamsInput"
+NAMES = {WEB: "web", TELEGRAM: "telegram", TEAMS: "teams"}
 
 #: credentials key -> environment variable, per optional channel. Secrets stay `${VARIABLES}` in the
 #: written file: Rasa reads them from its environment, so they are never on disk.
@@ -42,9 +43,6 @@ def channel_credentials(environ: Mapping[str, str], origins: List[str]) -> Dict[
     return credentials
 
 
-def enabled(environ: Mapping[str, str]) -> List[str]:
-    """The names of the channels this start opens, for the start-up message."""
-    names = ["web"]
-    names += ["telegram"] if environ.get(TELEGRAM_ENV["token"]) else []
-    names += ["teams"] if environ.get(TEAMS_ENV["app_id"]) else []
-    return names
+def enabled(credentials: Mapping[str, Any]) -> List[str]:
+    """The names of the channels in this start's credentials, for the start-up message."""
+    return [NAMES[channel] for channel in credentials]
