@@ -98,8 +98,12 @@ class TelegramInput(InputChannel):
         self._payloads[token] = payload
         return TOKEN + token
 
+    def pseudonym_of(self, update: Update) -> str:
+        return pseudonym(CHANNEL, str(update.effective_user.id), self.pseudonym_key)
+
     def sender_of(self, update: Update) -> str:
-        sender = pseudonym(CHANNEL, str(update.effective_user.id), self.pseudonym_key)
+        """The user's pseudonym, remembering which chat it belongs to (for replies pushed later)."""
+        sender = self.pseudonym_of(update)
         self.references[sender] = update.effective_chat.id
         return sender
 
@@ -174,7 +178,7 @@ class TelegramInput(InputChannel):
         if not confirmed:
             await update.effective_chat.send_message(text_for(update, "not_forgotten"))
             return
-        sender = pseudonym(CHANNEL, str(update.effective_user.id), self.pseudonym_key)
+        sender = self.pseudonym_of(update)
         try:
             await self.forget_conversation(sender)
         except Exception as error:  # say so plainly; log the kind of failure only
