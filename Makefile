@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 # No usage data leaves this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test train node-deps eval compare-pipelines validate sample-report system-deps clean
+.PHONY: help run test train node-deps eval thresholds learning-curve compare-pipelines validate sample-report system-deps clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -55,8 +55,14 @@ run: train $(NODE_STAMP)  ## install, train when needed, start Rasa + actions + 
 test: $(STAMP) system-deps train $(NODE_STAMP)  ## run every test (pytest: units, rasa data validate, rasa test stories, browser)
 	$(BIN)/pytest
 
-eval: train  ## per-label P/R/F1 + confusion matrix, and per-flag P/R, on the development sets -> docs/
+eval: train  ## types (P/R/F1, confusion) and flags (P/R, check-question rate) on the blind test and development sets, apart; parse speed -> docs/
 	$(BIN)/contactpunt eval
+
+thresholds: train  ## choose the safeguarding model's thresholds on the development sets (prints them for config.yml)
+	$(BIN)/contactpunt choose-thresholds
+
+learning-curve: $(STAMP)  ## train on 1/4, 1/2, all of the data and score each on the development sets -> docs/learning-curve.md
+	$(BIN)/contactpunt learning-curve
 
 compare-pipelines: $(STAMP)  ## train and score each NLU pipeline candidate -> docs/nlu-pipelines.md
 	$(BIN)/contactpunt compare-pipelines

@@ -1,23 +1,37 @@
-"""Keeps the safeguarding flags for the whole conversation and answers a newly raised flag first."""
+"""Keeps the safeguarding flags for the whole conversation, answers a new flag first, asks when unsure."""
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.behaviour import reflect
 from actions.conversation import profile, reply_language, reporter_role
 from bot.labels import BEHAVIOUR_TYPES
 from bot.safeguarding.flags import (
+    CHECK_SLOT,
     HANDLED_SLOT,
     SIGNALS_KEY,
     ConversationFlags,
     MessageSignals,
+    answered_yes,
     combine,
+    pending_check,
     pending_flags,
 )
 
 STATE_SLOT = "safeguarding_state"
+#: First words that answer a check question with yes, whatever the classifier made of the rest.
+YES_WORDS = {"ja", "jawel", "jep", "jah", "yes", "yeah", "yep", "yup"}
+#: The question each check asks (domain.yml).
+CHECK_RESPONSES = {
+    "suicidal": "utter_check_suicidal",
+    "danger": "utter_check_danger",
+    "staff": "utter_check_staff",
+    "home": "utter_check_home",
+    "exploitation": "utter_check_exploitation",
+}
 
 
 def conversation_flags(tracker: Tracker) -> ConversationFlags:
@@ -36,14 +50,39 @@ class ActionUpdateSafeguarding(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        events: List[Dict[Text, Any]] = []
+        flags = conversation_flags(tracker)
+        answered = asked_check(tracker)
+        if answered:  # this message answers the check question: yes adds what it asked about
+            events.append(SlotSet(CHECK_SLOT, None))
+            if said_yes(tracker.latest_message):
+                flags = combine(flags, answered_yes(answered))
         signals = tracker.latest_message.get(SIGNALS_KEY)
-        if not signals:  # button payloads carry no signals
-            return []
-        flags = combine(conversation_flags(tracker), MessageSignals.from_dict(signals))
+        if not signals and not answered:  # button payloads carry no signals
+            return events
+        message = MessageSignals.from_dict(signals)
+        flags = combine(flags, message)
         values = {**flags.public(), "possible_meldplicht": flags.possible_meldplicht}
-        events = [SlotSet(STATE_SLOT, flags.as_dict())]
+        events.append(SlotSet(STATE_SLOT, flags.as_dict()))
         events += [SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value]
+        slots = {**tracker.slots, **values}
+        if message.check and not answered and not pending_flags(slots.get):
+            events.append(SlotSet(CHECK_SLOT, message.check))
         return events
+
+
+def asked_check(tracker: Tracker) -> Optional[str]:
+    """The check question the reporter was just asked (and so is answering now), if any."""
+    check = tracker.get_slot(CHECK_SLOT)
+    return check if check and f"check:{check}" in (tracker.get_slot(HANDLED_SLOT) or []) else None
+
+
+def said_yes(message: Dict[Text, Any]) -> bool:
+    """An "affirm" (the Ja button, or typed), or a message that starts with yes ("ja, hij staat buiten")."""
+    if (message.get("intent") or {}).get("name") == "affirm":
+        return True
+    words = (message.get("text") or "").lower().replace(",", " ").split()
+    return bool(words) and words[0] in YES_WORDS
 
 
 class ActionRespondSafeguarding(Action):
@@ -87,3 +126,40 @@ class ActionRespondSafeguarding(Action):
         if behaviour in BEHAVIOUR_TYPES:  # the case keeps its type even when nothing was reflected
             events.append(SlotSet("behaviour_type", behaviour))
         return events
+
+
+class ActionAskSafeguardingCheck(Action):
+    """The model is unsure: one direct, kind question before anything else (CHECK_RESPONSES)."""
+
+    def name(self) -> Text:
+        return "action_ask_safeguarding_check"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        check = pending_check(tracker.get_slot)
+        if check is None:
+            return []
+        dispatcher.utter_message(response=CHECK_RESPONSES[check])
+        return [SlotSet(HANDLED_SLOT, list(tracker.get_slot(HANDLED_SLOT) or []) + [f"check:{check}"])]
+
+
+class ActionContinueAfterCheck(Action):
+    """After a "no" (or a "yes" that raised nothing urgent): answer what was said before the question."""
+
+    def name(self) -> Text:
+        return "action_continue_after_check"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        handled = tracker.get_slot(HANDLED_SLOT) or []
+        if any(item in handled for item in ("check:suicidal", "check:danger")) and not tracker.get_slot("acute"):
+            dispatcher.utter_message(response="utter_check_no_danger")
+        users = [event for event in tracker.events if event.get("event") == "user"]
+        before = users[-2].get("parse_data", {}) if len(users) >= 2 else {}
+        intent = (before.get("intent") or {}).get("name")
+        if intent in BEHAVIOUR_TYPES:
+            return reflect(dispatcher, intent, tracker)
+        dispatcher.utter_message(response="utter_ask_what_happened")
+        return []

@@ -55,9 +55,12 @@ class Classifier:
         self._agent = Agent.load(str(self.model_path))
         self._loop = asyncio.new_event_loop()
 
+    def parse(self, text: str) -> Dict:
+        """Rasa's parse data for a text, as the live assistant gets it."""
+        return self._loop.run_until_complete(self._agent.parse_message(text))
+
     def classify(self, text: str) -> Result:
-        parsed = self._loop.run_until_complete(self._agent.parse_message(text))
-        return to_result(parsed)
+        return to_result(self.parse(text))
 
     def classify_all(self, texts: Iterable[str]) -> Iterator[Result]:
         for text in texts:
@@ -68,10 +71,12 @@ def to_result(parsed: Dict) -> Result:
     """Top intent other than the fallback marker -> label and confidence; flags as the live bot sets them.
 
     One line is a conversation of one message: the same combination rules as the assistant's slots.
+    `check` names the check question the assistant would ask first (the model was unsure), or None.
     """
     ranking: List[Dict] = [i for i in parsed.get("intent_ranking") or [] if i["name"] != FALLBACK_INTENT]
     top = ranking[0] if ranking else parsed.get("intent") or {"name": "", "confidence": 0.0}
     result: Result = {"type": type_label(top["name"]), "confidence": round(float(top["confidence"]), 4)}
     signals = MessageSignals.from_dict(parsed.get(SIGNALS_KEY))
     result.update(combine(ConversationFlags(), signals).public())
+    result["check"] = signals.check
     return result

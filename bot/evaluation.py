@@ -1,13 +1,17 @@
-"""Scores the classifier on the held-out development set: per-label P/R/F1 and a confusion matrix."""
+"""Scores the classifier on labelled sets: per-label P/R/F1, confusion matrix, per-flag P/R, check rate."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Sequence
 
 from bot.labels import TYPE_LABELS
 
 DEV_TYPES = Path("eval/dev_types.jsonl")
+DEV_SAFEGUARDING = Path("eval/dev_safeguarding.jsonl")
+#: The frozen blind test sets (eval/README.md): reported, never tuned on.
+TEST_TYPES = Path("eval/test_types.jsonl")
+TEST_SAFEGUARDING = Path("eval/test_safeguarding.jsonl")
 
 
 class DatasetError(ValueError):
@@ -79,6 +83,18 @@ def evaluate_types(records: List[Dict], classify: Callable[[Iterable[str]], Iter
     return score_types([record["type"] for record in records], predictions)
 
 
+def scores_by_language(records: List[Dict], predictions: Sequence[Dict]) -> Dict[str, TypeScores]:
+    """Type scores per language ("lang" of each record)."""
+    languages = sorted({record.get("lang", "?") for record in records})
+    return {
+        language: score_types(
+            [r["type"] for r in records if r.get("lang", "?") == language],
+            [p["type"] for r, p in zip(records, predictions) if r.get("lang", "?") == language],
+        )
+        for language in languages
+    }
+
+
 _SHORT = {
     "seksuele_intimidatie": "seks",
     "agressie_geweld": "agr",
@@ -115,10 +131,10 @@ def format_report(scores: TypeScores, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-DEV_SAFEGUARDING = Path("eval/dev_safeguarding.jsonl")
 FLAGS = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
-#: Issue targets: (minimum recall, minimum precision) per flag; staff_perpetrator has none.
-FLAG_TARGETS = {"meldplicht": (0.98, 0.85), "acute": (0.98, 0.85), "minor": (0.95, 0.85), "meldcode": (0.95, 0.85)}
+#: Targets: (minimum recall, minimum precision) per flag, on the blind test set.
+FLAG_TARGETS = {"acute": (0.97, 0.85), "meldplicht": (0.97, 0.85), "meldcode": (0.95, 0.85), "minor": (0.95, 0.85),
+                "staff_perpetrator": (0.90, 0.85)}
 
 
 @dataclass
@@ -127,6 +143,8 @@ class FlagScores:
     recall: Dict[str, float]
     support: Dict[str, int]  # messages where the flag is true
     n: int
+    check_rate: float = 0.0  # share of messages that get a check question first
+    asked_when_missed: Dict[str, int] = field(default_factory=dict)  # true, not raised, but asked
 
     def meets_targets(self) -> Dict[str, bool]:
         return {
@@ -149,23 +167,54 @@ def score_flags(truth: Sequence[Dict], predicted: Sequence[Dict]) -> FlagScores:
         precision[flag] = true_positive / predicted_positive if predicted_positive else 0.0
         recall[flag] = true_positive / actual_positive if actual_positive else 0.0
         support[flag] = actual_positive
-    return FlagScores(precision, recall, support, len(truth))
-
-
-def evaluate_flags(records: List[Dict], classify: Callable[[Iterable[str]], Iterable[Dict]]) -> FlagScores:
-    return score_flags(records, list(classify(record["text"] for record in records)))
+    asked = [p.get("check") is not None for p in predicted]
+    missed_asked = {
+        flag: sum(1 for t, p, a in zip(truth, predicted, asked) if t.get(flag) is True and p.get(flag) is not True and a)
+        for flag in FLAGS
+    }
+    return FlagScores(precision, recall, support, len(truth), sum(asked) / max(1, len(truth)), missed_asked)
 
 
 def format_flag_report(scores: FlagScores, title: str) -> str:
-    lines = [f"## {title}", "", "| flag | precision | recall | true in set | target (recall / precision) | met |",
-             "|---|---:|---:|---:|---|---|"]
+    lines = [f"## {title}", "", "| flag | precision | recall | true in set | missed but asked | target (recall / precision) | met |",
+             "|---|---:|---:|---:|---:|---|---|"]
     met = scores.meets_targets()
     for flag in FLAGS:
         target = FLAG_TARGETS.get(flag)
         target_text = f"≥ {target[0]:.2f} / ≥ {target[1]:.2f}" if target else "—"
         lines.append(
             f"| {flag} | {scores.precision[flag]:.3f} | {scores.recall[flag]:.3f} | {scores.support[flag]} "
-            f"| {target_text} | {('yes' if met[flag] else 'NO') if target else '—'} |"
+            f"| {scores.asked_when_missed.get(flag, 0)} | {target_text} | {('yes' if met[flag] else 'NO') if target else '—'} |"
         )
-    lines += ["", f"n = {scores.n} messages, each judged on its own (one-message conversations)."]
+    lines += [
+        "",
+        f"Check question asked first (middle band): **{scores.check_rate:.1%}** of messages. A check question "
+        "is not a hit: a flag counts only when it is raised.",
+        "",
+        f"n = {scores.n} messages, each judged on its own (one-message conversations).",
+    ]
     return "\n".join(lines) + "\n"
+
+
+#: Targets for the behaviour types on the blind test set.
+TYPE_TARGETS = {"macro_f1": 0.90, "accuracy": 0.90, "label_f1": 0.80, "language_macro_f1": 0.85, "geen_precision": 0.90}
+
+
+def format_language_line(languages: Dict[str, TypeScores]) -> str:
+    parts = [f"{language}: macro-F1 {scores.macro_f1:.3f}, accuracy {scores.accuracy:.3f}, "
+             f"n = {sum(scores.support.values())}" for language, scores in languages.items()]
+    return "By language: " + "; ".join(parts) + "\n"
+
+
+def format_type_targets(scores: TypeScores, languages: Dict[str, TypeScores]) -> str:
+    """Each target for the types, with whether this set meets it."""
+    checks = [
+        (f"macro-F1 ≥ {TYPE_TARGETS['macro_f1']:.2f}", scores.macro_f1 >= TYPE_TARGETS["macro_f1"]),
+        (f"accuracy ≥ {TYPE_TARGETS['accuracy']:.2f}", scores.accuracy >= TYPE_TARGETS["accuracy"]),
+        (f"every label's F1 ≥ {TYPE_TARGETS['label_f1']:.2f}", min(scores.f1.values()) >= TYPE_TARGETS["label_f1"]),
+        (f"each language's macro-F1 ≥ {TYPE_TARGETS['language_macro_f1']:.2f}",
+         all(s.macro_f1 >= TYPE_TARGETS["language_macro_f1"] for s in languages.values())),
+        (f"`geen` precision ≥ {TYPE_TARGETS['geen_precision']:.2f}",
+         scores.precision["geen"] >= TYPE_TARGETS["geen_precision"]),
+    ]
+    return "Targets: " + "; ".join(f"{name}: {'yes' if met else 'NO'}" for name, met in checks) + "\n"

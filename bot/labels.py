@@ -1,4 +1,4 @@
-"""The label vocabulary of DESIGN.md: behaviour types, the `geen` label, reporter roles, languages."""
+"""The label vocabulary of DESIGN.md: behaviour types, `geen`, roles, languages, safeguarding signals."""
 
 BEHAVIOUR_TYPES = (
     "seksuele_intimidatie",
@@ -26,3 +26,9 @@ DEFAULT_LANGUAGE = "nl"
 def type_label(intent_name: str) -> str:
     """Map an NLU intent to one of the nine classification labels."""
     return intent_name if intent_name in BEHAVIOUR_TYPES else NO_BEHAVIOUR
+
+#: What the learned safeguarding model scores (bot/nlu/safeguarding_model.py), as training data names them:
+#: the signals the flags are made of, and who does it (`metadata: {signals: [...], actor: ...}`).
+SAFEGUARDING_SIGNALS = ("danger_now", "suicidal", "sexual", "home_violence", "exploitation")
+SAFEGUARDING_ACTORS = ("staff", "peer", "company", "family", "stranger")
+MODEL_LABELS = SAFEGUARDING_SIGNALS + tuple(f"actor_{actor}" for actor in SAFEGUARDING_ACTORS)

@@ -223,3 +223,29 @@ def test_logs_of_the_whole_stack_hold_no_message_text(stack, browser):
     assert " ERROR " not in log and "Traceback" not in log  # errors can dump slot values
     for fragment in (REPORT, "memes over mij", "klassenapp", "niet meer zijn", "aan mijn billen"):
         assert fragment not in log
+
+
+def test_the_help_line_stays_on_screen_whatever_the_chat_understood(stack, browser):
+    """112, 113 and Veilig Thuis are visible from the first moment and still after a long conversation."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    open_chat(browser, stack["chat"])
+    root = widget(browser)
+    help_line = root.find_element("css selector", "#cp-help")
+    links = {a.text: a.get_attribute("href") for a in help_line.find_elements("css selector", "a")}
+    assert links == {"112": "tel:112", "113": "tel:113", "0800-0113": "tel:08000113", "0800-2000": "tel:08002000"}
+    assert "In gevaar?" in help_line.text and "Veilig Thuis" in help_line.text
+
+    def on_screen():
+        box = browser.execute_script(
+            "var r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, window.innerHeight];", help_line)
+        return help_line.is_displayed() and 0 <= box[0] and box[1] <= box[2]
+
+    assert on_screen()
+    message = root.find_element("css selector", "#cp-message")
+    for text in ("asdf qwerty", "hmm", "weet ik niet", "nog iets", "ok"):  # nothing it understands well
+        before = len(bot_bubbles(browser))
+        message.send_keys(text, Keys.ENTER)
+        WebDriverWait(browser, 60).until(lambda d: len(bot_bubbles(d)) > before)
+    assert on_screen()

@@ -6,7 +6,12 @@ from rasa_sdk.events import SlotSet
 
 from actions.behaviour import ActionReflectBehaviour
 from actions.handoff import ActionSubmitHandoff
-from actions.safeguarding import ActionRespondSafeguarding, ActionUpdateSafeguarding
+from actions.safeguarding import (
+    ActionAskSafeguardingCheck,
+    ActionContinueAfterCheck,
+    ActionRespondSafeguarding,
+    ActionUpdateSafeguarding,
+)
 from bot.institution_profile import load_profile
 from bot.safeguarding.detector import analyse
 from bot.safeguarding.flags import ConversationFlags, combine
@@ -123,3 +128,70 @@ def test_a_student_of_unknown_age_hears_the_duty_on_condition_and_one_question(d
     later = type(dispatcher)()
     run(ActionRespondSafeguarding(), later, make_tracker(slots={**slots, "meldplicht": True, "safeguarding_handled": handled}))
     assert said(later) == ["utter_offer_urgent_contact"]
+
+
+def test_a_middle_band_message_sets_the_check_question_and_it_is_asked_once(dispatcher):
+    tracker = make_tracker(intent="express_feelings")
+    tracker.latest_message["safeguarding"] = {"check": "suicidal", "reasons": []}
+    events = run(ActionUpdateSafeguarding(), dispatcher, tracker)
+    assert SlotSet("safeguarding_check", "suicidal") in events
+    asked = run(ActionAskSafeguardingCheck(), dispatcher, make_tracker(slots={"safeguarding_check": "suicidal"}))
+    assert said(dispatcher) == ["utter_check_suicidal"]
+    assert asked == [SlotSet("safeguarding_handled", ["check:suicidal"])]
+    again = type(dispatcher)()
+    slots = {"safeguarding_check": "suicidal", "safeguarding_handled": ["check:suicidal"]}
+    assert run(ActionAskSafeguardingCheck(), again, make_tracker(slots=slots)) == [] and said(again) == []
+
+
+def test_no_check_question_when_a_flag_is_raised_by_the_same_message(dispatcher):
+    tracker = make_tracker(intent="stalking")
+    tracker.latest_message["safeguarding"] = {"acute": True, "check": "staff", "reasons": ["acute:danger_now:x"]}
+    events = run(ActionUpdateSafeguarding(), dispatcher, tracker)
+    assert SlotSet("acute", True) in events
+    assert not any(e["name"] == "safeguarding_check" for e in events)
+
+
+@pytest.mark.parametrize("check, answer_slots", [
+    ("suicidal", {"acute": True}), ("danger", {"acute": True}), ("home", {"meldcode": True}),
+    ("exploitation", {"meldcode": True}),
+])
+def test_yes_to_a_check_question_raises_its_flag(dispatcher, check, answer_slots):
+    slots = {"safeguarding_check": check, "safeguarding_handled": [f"check:{check}"]}
+    events = run(ActionUpdateSafeguarding(), dispatcher, make_tracker(slots=slots, intent="affirm", text="/affirm"))
+    assert SlotSet("safeguarding_check", None) in events
+    for name, value in answer_slots.items():
+        assert SlotSet(name, value) in events
+    state = next(e for e in events if e["name"] == "safeguarding_state")["value"]
+    assert any(reason.endswith("check_question") for reason in state["reasons"])
+
+
+def test_yes_to_the_staff_question_makes_meldplicht_for_a_minor(dispatcher):
+    state = state_for("ik ben 16 en hij zit steeds aan mijn been")
+    slots = {"safeguarding_check": "staff", "safeguarding_handled": ["check:staff"], "minor": True,
+             "safeguarding_state": state.as_dict()}
+    events = run(ActionUpdateSafeguarding(), dispatcher, make_tracker(slots=slots, intent="inform_role",
+                                                                     text="ja, het is de trainer van school"))
+    assert SlotSet("staff_perpetrator", True) in events and SlotSet("meldplicht", True) in events
+
+
+def test_no_to_a_check_question_raises_nothing(dispatcher):
+    slots = {"safeguarding_check": "suicidal", "safeguarding_handled": ["check:suicidal"]}
+    tracker = make_tracker(slots=slots, intent="deny", text="nee")
+    tracker.latest_message["safeguarding"] = {"reasons": []}
+    events = run(ActionUpdateSafeguarding(), dispatcher, tracker)
+    assert SlotSet("safeguarding_check", None) in events
+    assert SlotSet("acute", True) not in events
+
+
+def test_after_no_the_message_before_the_question_is_answered(dispatcher):
+    slots = {"safeguarding_handled": ["check:suicidal"]}
+    tracker = make_tracker(slots=slots, intent="deny", text="nee")
+    tracker.events = [
+        {"event": "user", "text": "x", "parse_data": {"intent": {"name": "pesten", "confidence": 0.9}}},
+        {"event": "bot", "text": "vraag"},
+        {"event": "user", "text": "nee", "parse_data": {"intent": {"name": "deny", "confidence": 0.9}}},
+    ]
+    events = run(ActionContinueAfterCheck(), dispatcher, tracker)
+    assert said(dispatcher)[0] == "utter_check_no_danger"
+    assert "utter_reflect_behaviour" in said(dispatcher)
+    assert SlotSet("behaviour_type", "pesten") in events

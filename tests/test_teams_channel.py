@@ -97,6 +97,19 @@ def test_attachments_only_and_group_chats_get_a_kind_text_and_reach_nobody(micro
     assert rasa.messages == []
 
 
+def test_help_answers_with_the_help_numbers_without_asking_the_assistant(microsoft):
+    ms, channel, rasa = microsoft, channel_for(microsoft), EchoRasa()
+    start = len(ms.sent)
+    for text, locale, opening in (("/help", "nl-NL", "Dit is Contactpunt"), ("hulp", "nl-NL", "Dit is Contactpunt"),
+                                  ("Help", "en-US", "This is Contactpunt")):
+        activity = ms.activity(text, locale=locale)
+        assert deliver(channel, ms, activity, ms.sign(activity), rasa) == 200
+        answer = ms.wait_for(says(opening), start)["text"]
+        assert "112" in answer and "0800-0113" in answer and "0800-2000" in answer
+        start = len(ms.sent)
+    assert rasa.messages == []
+
+
 def test_a_failing_assistant_gets_a_plain_answer_not_a_crash(microsoft):
     ms, channel = microsoft, channel_for(microsoft)
     start = len(ms.sent)

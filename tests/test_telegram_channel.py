@@ -86,7 +86,7 @@ def test_start_help_and_stop():
         api.wait_for(text_is("ontvangen: /greet"))
         api.user_says(USER, "/help")
         help_text = api.wait_for(lambda s: "Contactpunt" in s["text"] and "/vergeet" in s["text"])["text"]
-        assert "112" in help_text and "0800-0113" in help_text and "anoniem" in help_text
+        assert "112" in help_text and "0800-0113" in help_text and "0800-2000" in help_text and "anoniem" in help_text
         api.user_says(USER, "/stop")
         api.wait_for(lambda s: s["text"].startswith("Het gesprek is gestopt."))
         api.user_says(OTHER, "/help", language_code="en-GB")

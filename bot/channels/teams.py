@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "teams"
 TEXTS = Path(__file__).parent / "teams.yml"
+#: What Teams users type to ask for help; answered by the channel itself with how to get help now.
+HELP_WORDS = {"help", "/help", "hulp", "/hulp"}
 OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 TOKEN_URL = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
 ISSUER = "https://api.botframework.com"
@@ -210,6 +212,9 @@ class TeamsInput(InputChannel):
             text = str(value.get("payload") or "") if isinstance(value, dict) else str(value)
         if not text:
             await self.send(reference, {"text": text_for(activity, "text_only")})
+            return
+        if text.lower() in HELP_WORDS:
+            await self.send(reference, {"text": text_for(activity, "help")})
             return
         try:
             await on_new_message(UserMessage(text, TeamsOutput(self), sender, input_channel=CHANNEL))

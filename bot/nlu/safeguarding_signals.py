@@ -10,13 +10,46 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.safeguarding.detector import analyse
+from bot.labels import MODEL_LABELS
+from bot.nlu.safeguarding_model import SCORES_KEY
+from bot.safeguarding.detector import ModelThresholds, analyse
 from bot.safeguarding.flags import SIGNALS_KEY
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SafeguardingSignals(GraphComponent):
-    """Runs the pattern rules and reads the classifier's intent; place it right after DIETClassifier."""
+    """Runs the pattern rules and combines them with the intent and the safeguarding model's scores.
+
+    Place it after the intent classifier and SafeguardingModel. Config: `act` and `ask`, a threshold
+    per model label (see ModelThresholds).
+    """
+
+    def __init__(self, thresholds: ModelThresholds) -> None:
+        self._thresholds = thresholds
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        defaults = ModelThresholds()
+        return {"act": dict(defaults.act), "ask": dict(defaults.ask)}
+
+    @classmethod
+    def thresholds(cls, config: Dict[Text, Any]) -> ModelThresholds:
+        """The configured thresholds over the defaults; a clear error for an unknown label or ask > act."""
+        defaults = cls.get_default_config()
+        bands = {band: {**defaults[band], **(config.get(band) or {})} for band in ("act", "ask")}
+        for band, values in bands.items():
+            unknown = set(values) - set(MODEL_LABELS)
+            if unknown:
+                raise ValueError(f"SafeguardingSignals: unknown labels in {band}: {sorted(unknown)}")
+        for label in MODEL_LABELS:
+            act, ask = bands["act"][label], bands["ask"][label]
+            if not 0.0 < ask <= act:
+                raise ValueError(f"SafeguardingSignals: need 0 < ask <= act for {label} (ask {ask}, act {act})")
+        return ModelThresholds(act=bands["act"], ask=bands["ask"])
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        cls.thresholds(config)
 
     @classmethod
     def create(
@@ -26,7 +59,7 @@ class SafeguardingSignals(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "SafeguardingSignals":
-        return cls()
+        return cls(cls.thresholds(config))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -37,6 +70,9 @@ class SafeguardingSignals(GraphComponent):
             if not text:
                 continue
             intent = message.get(INTENT) or {}
-            signals = analyse(text, intent.get("name"), float(intent.get("confidence") or 0.0))
+            signals = analyse(
+                text, intent.get("name"), float(intent.get("confidence") or 0.0), message.get(SCORES_KEY),
+                self._thresholds,
+            )
             message.set(SIGNALS_KEY, signals.as_dict(), add_to_output=True)
         return messages

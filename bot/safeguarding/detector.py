@@ -1,7 +1,9 @@
 """Reads one message for safeguarding signals and says which rule found each one (never the text)."""
 
-from typing import List, Optional
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional
 
+from bot.labels import MODEL_LABELS
 from bot.nlu.dutch_pipeline import dutch_nlp
 from bot.safeguarding.ages import find_ages, minor_from_ages
 from bot.safeguarding.flags import MessageSignals
@@ -19,6 +21,32 @@ SEXUAL_INTENT_CONFIDENCE = 0.25
 EXPLOITATION_INTENT_CONFIDENCE = 0.5
 
 ACTORS = ("staff", "peer", "company", "family_or_partner")
+#: The rules' actor categories as the model names them.
+MODEL_ACTORS = {"staff": "actor_staff", "peer": "actor_peer", "company": "actor_company",
+                "family_or_partner": "actor_family"}
+#: Which check question a signal in the middle band asks, most urgent first (bot/safeguarding/checks).
+CHECK_OF = {"suicidal": "suicidal", "danger_now": "danger", "actor_staff": "staff", "home_violence": "home",
+            "exploitation": "exploitation"}
+
+
+@dataclass(frozen=True)
+class ModelThresholds:
+    """Per model label: from `act` on the model raises the signal; from `ask` on it asks a check question.
+
+    Chosen on the development sets for recall first, then precision (docs/evaluation.md); set in config.yml.
+    """
+
+    act: Mapping[str, float] = field(default_factory=lambda: {label: 0.5 for label in MODEL_LABELS})
+    ask: Mapping[str, float] = field(default_factory=lambda: {label: 0.25 for label in MODEL_LABELS})
+
+    def band(self, scores: Mapping[str, float], label: str) -> Optional[str]:
+        """"act", "ask" or None for this label's score."""
+        score = scores.get(label, 0.0)
+        if score >= self.act.get(label, 1.01):
+            return "act"
+        if score >= self.ask.get(label, 1.01):
+            return "ask"
+        return None
 
 
 def _negated(hit: Hit, negations: List[Hit]) -> bool:
@@ -32,14 +60,37 @@ def _first(hits: List[Hit]) -> Optional[Hit]:
     return hits[0] if hits else None
 
 
-def analyse(text: str, intent: Optional[str] = None, intent_confidence: float = 0.0) -> MessageSignals:
+def analyse(
+    text: str,
+    intent: Optional[str] = None,
+    intent_confidence: float = 0.0,
+    scores: Optional[Mapping[str, float]] = None,
+    thresholds: ModelThresholds = ModelThresholds(),
+) -> MessageSignals:
+    """Rules and the learned model together: either raises a signal; the reasons say which (`:model`).
+
+    A model score in the middle band asks a check question instead (`check`); so does a confident
+    model score that a joke, a topic or a "what if" would otherwise silence: asking is safe, a
+    silenced real message is not.
+    """
+    scores = scores or {}
     doc = dutch_nlp()(text)
     hits = find_hits(doc)
     signals = MessageSignals()
     reasons = signals.reasons
+    asks: List[str] = []
 
     def of(category: str) -> List[Hit]:
         return [hit for hit in hits if hit.category == category]
+
+    def model(label: str, reason: str) -> bool:
+        """True when the model is confident; a middle-band score is remembered for a check question."""
+        band = thresholds.band(scores, label)
+        if band == "ask":
+            asks.append(label)
+        if band == "act":
+            reasons.append(reason)
+        return band == "act"
 
     negations = of("negation")
     # The reporter describing themselves ("ik ben docent") and the person who told the reporter
@@ -82,15 +133,23 @@ def analyse(text: str, intent: Optional[str] = None, intent_confidence: float = 
         signals.minor = False
         reasons.append("minor_false:" + of("adult_context")[0].rule)
 
-    # staff perpetrator: the first actor mentioned who is not the reporter
+    # staff perpetrator: the first actor the rules find who is not the reporter, or the model's
     actors = sorted((hit for category in ACTORS for hit in live(category)), key=lambda hit: hit.start)
     first_actor = _first(actors)
     if first_actor is not None and first_actor.category == "staff":
         signals.staff_perpetrator = True
         reasons.append("staff:" + first_actor.rule)
+    elif model("actor_staff", "staff:model"):
+        signals.staff_perpetrator = True
     elif first_actor is not None and not (first_actor.category == "family_or_partner" and live("staff")):
         signals.staff_perpetrator = False
         reasons.append("not_staff:" + first_actor.category)
+    else:
+        others = [label for label in MODEL_LABELS if label.startswith("actor_") and label != "actor_staff"]
+        other = max(others, key=lambda label: scores.get(label, 0.0))
+        if thresholds.band(scores, other) == "act":
+            signals.staff_perpetrator = False
+            reasons.append("not_staff:model:" + other)
 
     sexual = live("sexual")
     if sexual:
@@ -99,6 +158,8 @@ def analyse(text: str, intent: Optional[str] = None, intent_confidence: float = 
     elif intent == "seksuele_intimidatie" and intent_confidence >= SEXUAL_INTENT_CONFIDENCE:
         signals.sexual = True
         reasons.append("sexual:classifier")
+    elif model("sexual", "sexual:model"):
+        signals.sexual = True
 
     at_home = bool(live("family_or_partner"))
     abuse = live("abuse")
@@ -109,6 +170,8 @@ def analyse(text: str, intent: Optional[str] = None, intent_confidence: float = 
     elif signals.sexual and at_home and not live("staff"):
         signals.abuse = True
         reasons.append("abuse:sexual_by_family")
+    elif model("home_violence", "abuse:model"):
+        signals.abuse = True
 
     if live("exploitation") and about_a_topic:
         reasons.append("exploitation_ignored:topic")
@@ -118,21 +181,50 @@ def analyse(text: str, intent: Optional[str] = None, intent_confidence: float = 
     elif intent == "mensenhandel" and intent_confidence >= EXPLOITATION_INTENT_CONFIDENCE:
         signals.exploitation = True
         reasons.append("exploitation:classifier")
+    elif model("exploitation", "exploitation:model"):
+        signals.exploitation = True
 
     danger = live("danger_now") + live("suicidal")
-    if danger and of("joke"):
-        reasons.append("acute_ignored:joke")
-    elif danger and about_a_topic:
-        reasons.append("acute_ignored:topic")
+    silenced = "joke" if of("joke") else "topic" if about_a_topic else None
+    if danger and silenced:
+        reasons.append(f"acute_ignored:{silenced}")
     elif danger:
         signals.acute = True
         reasons.append(f"acute:{danger[0].category}:{danger[0].rule}")
+    for label in ("suicidal", "danger_now"):
+        if signals.acute:
+            break
+        if model(label, f"acute:{label}:model"):
+            if silenced:  # the model is sure, a joke or topic marker says otherwise: ask
+                reasons.pop()
+                asks.append(label)
+            else:
+                signals.acute = True
 
     if signals.hypothetical:
         # A question about what would happen is not a report: nothing in it is a fact about someone.
+        # Only the model's sense of danger survives, as a question.
+        asks += [label for label in ("suicidal", "danger_now") if reasons.count(f"acute:{label}:model")]
         signals.sexual = signals.abuse = signals.exploitation = signals.acute = False
         signals.staff_perpetrator = None
         if not any(age.whose == "self" for age in ages):
             signals.minor = None
         signals.reasons = [r for r in reasons if r.startswith(("hypothetical:", "reporter_is_staff:"))]
+    signals.check = _check(signals, asks)
     return signals
+
+
+def _check(signals: MessageSignals, asks: List[str]) -> Optional[str]:
+    """The one check question worth asking, most urgent first, only where no flag answers it already."""
+    for label, check in CHECK_OF.items():
+        if label not in asks:
+            continue
+        if check in ("suicidal", "danger") and not signals.acute:
+            return check
+        if check == "staff" and signals.sexual and signals.minor is not False and signals.staff_perpetrator is None:
+            return check
+        if check == "home" and not signals.abuse:
+            return check
+        if check == "exploitation" and not signals.exploitation and signals.minor is not False:
+            return check
+    return None

@@ -11,8 +11,14 @@ FLAG_NAMES = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
 #: with the age still unknown: a staff member hears the duty, a student is asked if they are under 18.
 URGENT_FLAGS = ("acute", "meldplicht", "possible_meldplicht", "meldcode")
 
-#: Slot listing the urgent flags already answered in this conversation.
+#: Slot listing the urgent flags already answered in this conversation (and `check:<name>` for a
+#: check question already asked).
 HANDLED_SLOT = "safeguarding_handled"
+#: The check questions, asked when the model is unsure (domain.yml `utter_check_<name>`), and what a
+#: "yes" to each one means for the conversation's signals.
+CHECKS = ("suicidal", "danger", "staff", "home", "exploitation")
+#: Slot holding the check question the last message calls for (None when none).
+CHECK_SLOT = "safeguarding_check"
 
 _S = TypeVar("_S", bound="_Signals")
 
@@ -47,9 +53,10 @@ class _Signals:
 
 @dataclass
 class MessageSignals(_Signals):
-    """What one message says."""
+    """What one message says; `check` names the check question its middle-band scores ask (CHECKS)."""
 
     hypothetical: bool = False
+    check: Optional[str] = None
 
 
 @dataclass
@@ -98,3 +105,26 @@ def combine(flags: ConversationFlags, signals: MessageSignals) -> ConversationFl
     if combined.meldcode and not any(r.startswith("meldcode:") for r in combined.reasons):
         combined.reasons.append("meldcode:" + ("abuse" if combined.abuse else "exploitation"))
     return combined
+
+
+def answered_yes(check: str) -> MessageSignals:
+    """What a "yes" to a check question says; the reason records that the question raised it."""
+    if check == "suicidal":
+        return MessageSignals(acute=True, reasons=["acute:suicidal:check_question"])
+    if check == "danger":
+        return MessageSignals(acute=True, reasons=["acute:danger_now:check_question"])
+    if check == "staff":
+        return MessageSignals(staff_perpetrator=True, reasons=["staff:check_question"])
+    if check == "home":
+        return MessageSignals(abuse=True, reasons=["abuse:check_question"])
+    if check == "exploitation":
+        return MessageSignals(exploitation=True, reasons=["exploitation:check_question"])
+    raise ValueError(f"unknown check question {check!r}")
+
+
+def pending_check(get_slot: Callable[[str], Any]) -> Optional[str]:
+    """The check question to ask now: set by the last message, not asked before, no flag waiting."""
+    check = get_slot(CHECK_SLOT)
+    if not check or f"check:{check}" in (get_slot(HANDLED_SLOT) or []) or pending_flags(get_slot):
+        return None
+    return check

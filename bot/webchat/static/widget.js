@@ -47,6 +47,19 @@
     var close = el("button", { id: "cp-close", type: "button", "class": "close", "aria-label": t.close }, "×");
     header.append(heading, exit, close);
 
+    // How to get help now: always on screen, never dependent on what the assistant understood.
+    var helpline = el("p", { id: "cp-help", "class": "helpline", role: "note", "aria-label": t.help_label });
+    [[t.help_danger, [["112", "112"]]], [t.help_suicide, [["113", "113"], ["0800-0113", "08000113"]]],
+     [t.help_home, [["0800-2000", "08002000"]]]].forEach(function (item, index) {
+      var part = el("span", { "class": "help-item" }, item[0] + " ");
+      item[1].forEach(function (number, position) {
+        if (position) { part.appendChild(document.createTextNode(" / ")); }
+        part.appendChild(el("a", { href: "tel:" + number[1] }, number[0]));
+      });
+      if (index) { helpline.appendChild(document.createTextNode(" · ")); }
+      helpline.appendChild(part);
+    });
+
     var tools = el("div", { "class": "tools" });
     var haveCode = el("button", { id: "cp-have-code", type: "button", "class": "link" }, t.have_code);
     if (!config.case_codes) { haveCode.hidden = true; }
@@ -70,7 +83,7 @@
                                  placeholder: t.placeholder, required: "" });
     composer.append(el("label", { "for": "cp-message", "class": "visually-hidden" }, t.label), input,
                     el("button", { id: "cp-send", type: "submit" }, t.send));
-    panel.append(header, tools, codeForm, codeScreen, log, typing, status, composer);
+    panel.append(header, helpline, tools, codeForm, codeScreen, log, typing, status, composer);
     shadow.append(opener, panel);
     document.body.appendChild(host);
 

@@ -1,0 +1,98 @@
+"""Chooses the safeguarding model's thresholds on the development sets: recall first, then precision."""
+
+from dataclasses import dataclass
+from itertools import product
+from typing import Callable, Dict, List, Sequence, Tuple
+
+import numpy as np
+
+from bot.evaluation import FLAG_TARGETS
+from bot.labels import MODEL_LABELS
+from bot.safeguarding.detector import analyse
+
+GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
+#: The "ask" threshold is this share of the "act" one: a check question below the line where the
+#: model acts, so that unsure messages are asked about rather than passed over.
+ASK_SHARE = 0.5
+#: Which pair of model labels each flag is chosen on, in the order they are chosen.
+PAIRS = (
+    ("acute", ("suicidal", "danger_now")),
+    ("meldplicht", ("actor_staff", "sexual")),
+    ("meldcode", ("home_violence", "exploitation")),
+)
+
+
+@dataclass
+class Columns:
+    """Per message: what the rules alone say, the model's scores, and the true flags (no text)."""
+
+    rules: Dict[str, np.ndarray]
+    scores: Dict[str, np.ndarray]
+    truth: Dict[str, np.ndarray]
+
+
+def columns(records: Sequence[Dict], parsed: Sequence[Dict]) -> Columns:
+    rules: Dict[str, List[bool]] = {name: [] for name in ("acute", "staff", "sexual", "abuse", "exploitation",
+                                                           "minor", "minor_not_false", "silenced")}
+    for record, parse in zip(records, parsed):
+        intent = parse.get("intent") or {}
+        alone = analyse(record["text"], intent.get("name"), float(intent.get("confidence") or 0.0))
+        rules["acute"].append(alone.acute)
+        rules["staff"].append(alone.staff_perpetrator is True)
+        rules["sexual"].append(alone.sexual)
+        rules["abuse"].append(alone.abuse)
+        rules["exploitation"].append(alone.exploitation)
+        rules["minor"].append(alone.minor is True)
+        rules["minor_not_false"].append(alone.minor is not False)
+        rules["silenced"].append(alone.hypothetical or any(r.startswith("acute_ignored") for r in alone.reasons))
+    scores = {label: np.array([float((p.get("safeguarding_scores") or {}).get(label, 0.0)) for p in parsed])
+              for label in MODEL_LABELS}
+    truth = {flag: np.array([record.get(flag) is True for record in records])
+             for flag in ("acute", "meldplicht", "meldcode", "staff_perpetrator")}
+    return Columns({k: np.array(v) for k, v in rules.items()}, scores, truth)
+
+
+def predictions(c: Columns, act: Dict[str, float]) -> Dict[str, np.ndarray]:
+    """The flags the detector raises for these thresholds (the model's part, as in detector.analyse)."""
+    s = c.scores
+    acute = c.rules["acute"] | (~c.rules["silenced"] & ((s["suicidal"] >= act["suicidal"]) | (s["danger_now"] >= act["danger_now"])))
+    staff = c.rules["staff"] | (s["actor_staff"] >= act["actor_staff"])
+    sexual = c.rules["sexual"] | (s["sexual"] >= act["sexual"])
+    abuse = c.rules["abuse"] | (s["home_violence"] >= act["home_violence"])
+    exploitation = c.rules["exploitation"] | (s["exploitation"] >= act["exploitation"])
+    return {"acute": acute, "staff_perpetrator": staff, "meldplicht": c.rules["minor"] & staff & sexual,
+            "meldcode": abuse | (exploitation & c.rules["minor_not_false"])}
+
+
+def recall_precision(truth: np.ndarray, predicted: np.ndarray) -> Tuple[float, float]:
+    hits = float(np.sum(truth & predicted))
+    return hits / max(1, int(truth.sum())), hits / max(1, int(predicted.sum()))
+
+
+def _best(candidates: List[Tuple[Tuple[float, float], float, float]], target: float) -> Tuple[float, float]:
+    """Thresholds meeting the recall target with the best precision; else the best recall, then precision."""
+    meeting = [c for c in candidates if c[1] >= target]
+    if meeting:
+        return max(meeting, key=lambda c: (c[2], c[0]))[0]
+    return max(candidates, key=lambda c: (c[1], c[2], c[0]))[0]
+
+
+def choose(c: Columns, report: Callable[[str], None] = print) -> Dict[str, Dict[str, float]]:
+    act = {label: 0.5 for label in MODEL_LABELS}
+    for flag, (first, second) in PAIRS:
+        candidates = []
+        for a, b in product(GRID, GRID):
+            trial = {**act, first: float(a), second: float(b)}
+            predicted = predictions(c, trial)
+            recall, precision = recall_precision(c.truth[flag], predicted[flag])
+            if flag == "meldplicht":  # the staff threshold must also find staff members
+                staff_recall, _ = recall_precision(c.truth["staff_perpetrator"], predicted["staff_perpetrator"])
+                if staff_recall < FLAG_TARGETS["staff_perpetrator"][0]:
+                    recall = min(recall, staff_recall)
+            candidates.append(((float(a), float(b)), recall, precision))
+        act[first], act[second] = _best(candidates, FLAG_TARGETS[flag][0])
+    final = predictions(c, act)
+    for flag in ("acute", "meldplicht", "meldcode", "staff_perpetrator"):
+        recall, precision = recall_precision(c.truth[flag], final[flag])
+        report(f"{flag}: recall {recall:.3f}, precision {precision:.3f} on the development sets")
+    return {"act": act, "ask": {label: round(value * ASK_SHARE, 3) for label, value in act.items()}}
