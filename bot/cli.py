@@ -165,6 +165,14 @@ def cmd_learning_curve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_authored(args: argparse.Namespace) -> int:
+    from bot.authoring import import_authored
+
+    report = import_authored([Path(f) for f in args.files], [Path(f) for f in args.held_out])
+    print("\n".join(report.lines()))
+    return 0
+
+
 def cmd_compare_pipelines(args: argparse.Namespace) -> int:
     rows: List[Dict] = []
     configs = sorted(PIPELINES.glob("*.yml"))
@@ -318,6 +326,16 @@ def build_parser() -> argparse.ArgumentParser:
     learning.add_argument("--dev-safeguarding", default="eval/dev_safeguarding.jsonl",
                           help="development set, flags (JSON lines)")
     learning.set_defaults(func=cmd_learning_curve)
+
+    importer = sub.add_parser(
+        "import-authored", help="add authored training messages (JSON lines, eval/briefs/training-common.md) to "
+                                "data/nlu/, skipping duplicates and near-duplicates of the held-out sets"
+    )
+    importer.add_argument("files", nargs="+", help="authored JSON lines files")
+    importer.add_argument("--held-out", nargs="*", help="development and test sets to keep away from (default: all four)",
+                          default=["eval/dev_types.jsonl", "eval/dev_safeguarding.jsonl", "eval/test_types.jsonl",
+                                   "eval/test_safeguarding.jsonl"])
+    importer.set_defaults(func=cmd_import_authored)
 
     compare = sub.add_parser(
         "compare-pipelines", help="train each eval/pipelines/*.yml and score it; writes docs/nlu-pipelines.md"

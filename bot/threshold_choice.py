@@ -14,6 +14,7 @@ GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 #: The "ask" threshold is this share of the "act" one: a check question below the line where the
 #: model acts, so that unsure messages are asked about rather than passed over.
 ASK_SHARE = 0.5
+PRECISION_FLOOR = 0.75
 #: Which pair of model labels each flag is chosen on, in the order they are chosen.
 PAIRS = (
     ("acute", ("suicidal", "danger_now")),
@@ -61,7 +62,7 @@ def predictions(c: Columns, act: Dict[str, float]) -> Dict[str, np.ndarray]:
     abuse = c.rules["abuse"] | (s["home_violence"] >= act["home_violence"])
     exploitation = c.rules["exploitation"] | (s["exploitation"] >= act["exploitation"])
     return {"acute": acute, "staff_perpetrator": staff, "meldplicht": c.rules["minor"] & staff & sexual,
-            "meldcode": abuse | (exploitation & c.rules["minor_not_false"])}
+            "meldcode": (abuse | exploitation) & c.rules["minor_not_false"]}
 
 
 def recall_precision(truth: np.ndarray, predicted: np.ndarray) -> Tuple[float, float]:
@@ -70,11 +71,16 @@ def recall_precision(truth: np.ndarray, predicted: np.ndarray) -> Tuple[float, f
 
 
 def _best(candidates: List[Tuple[Tuple[float, float], float, float]], target: float) -> Tuple[float, float]:
-    """Thresholds meeting the recall target with the best precision; else the best recall, then precision."""
-    meeting = [c for c in candidates if c[1] >= target]
-    if meeting:
-        return max(meeting, key=lambda c: (c[2], c[0]))[0]
-    return max(candidates, key=lambda c: (c[1], c[2], c[0]))[0]
+    """Recall first, then precision, above a precision floor (a flag raised for half of all messages
+    would bury the real ones): among thresholds keeping PRECISION_FLOOR, the best precision of those
+    meeting the recall target, else the best recall; where none keeps the floor, the best F2."""
+    floored = [c for c in candidates if c[2] >= PRECISION_FLOOR]
+    if floored:
+        meeting = [c for c in floored if c[1] >= target]
+        if meeting:
+            return max(meeting, key=lambda c: (c[2], c[0]))[0]
+        return max(floored, key=lambda c: (c[1], c[2], c[0]))[0]
+    return max(candidates, key=lambda c: (5 * c[1] * c[2] / max(1e-9, 4 * c[2] + c[1]), c[0]))[0]
 
 
 def choose(c: Columns, report: Callable[[str], None] = print) -> Dict[str, Dict[str, float]]:

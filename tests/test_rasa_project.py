@@ -65,7 +65,8 @@ def test_classify_reads_and_writes_json_lines(trained_model):
     assert len(outputs) == 6
     assert outputs[2] == {"error": "invalid input line", "line": 3}
     for output in outputs[:2] + outputs[3:]:
-        assert set(output) == {"type", "confidence", "minor", "staff_perpetrator", "meldplicht", "meldcode", "acute"}
+        assert set(output) == {"type", "confidence", "minor", "staff_perpetrator", "meldplicht", "meldcode", "acute",
+                               "check"}
         assert output["type"] in TYPE_LABELS and 0.0 < output["confidence"] <= 1.0
     assert [outputs[0]["type"], outputs[1]["type"], outputs[3]["type"]] == ["stalking", "pesten", "geen"]
     assert outputs[4]["type"] == "seksuele_intimidatie"

@@ -1,5 +1,7 @@
 """Safeguarding detection: each flag, the hard negatives, and that reasons never hold message text."""
 
+from datetime import date
+
 import pytest
 
 from bot.safeguarding.ages import find_ages, minor_from_ages
@@ -16,6 +18,10 @@ def flags(text, intent=None, confidence=0.0):
     ("ik ben bijna 18", True), ("een meisje uit mijn klas (16)", True), ("ik ben 19", False),
     ("hij is 35 en ik ben 17", True), ("ik ben geen 16 meer", None), ("ik werk van 9 tot 5", None),
     ("ik heb 3 jaar stage gelopen", None), ("ik ben 25 en een student van 17 appt me", False),
+    (f"ik ben geboren in {date.today().year - 15}", True), (f"born in {date.today().year - 30}", False),
+    ("ik word in maart 18", True), ("ik word pas in juni 18 hoor", True), ("turning 18 next month", True),
+    ("ben 16, zit op mbo", True), ("we zijn 16 en 17", True), ("15j", True), ("ik ben zestien", True),
+    ("ik word 19 volgende week", False),
 ])
 def test_ages_decide_minor(text, expected):
     assert minor_from_ages(find_ages(text)) is expected
@@ -69,6 +75,7 @@ def test_not_acute(text):
     ("ik ben 30 en mijn man slaat me niet, maar hij schreeuwt wel", False),
     ("de docent had het over loverboys in de les", False),
     ("een jongen uit mijn klas sloeg me", False),
+    ("ik ben 24 en mijn vriend slaat me als hij gedronken heeft", False),  # DESIGN.md: of a minor
 ])
 def test_meldcode(text, expected):
     assert flags(text).meldcode is expected

@@ -59,7 +59,7 @@ def test_a_what_if_question_is_no_report_but_danger_is_still_asked():
 
 
 def test_meldplicht_from_the_model_actor_and_the_age_rule():
-    result, _ = flags("ik ben 16 en de invaller geeft me cadeautjes en vraagt of ik alleen thuis ben",
+    result, _ = flags("ik ben 16 en die man van de mediatheek geeft me steeds cadeautjes",
                       sexual=0.9, actor_staff=0.9)
     assert result.meldplicht and "staff:model" in result.reasons and "minor:age_under_18" in result.reasons
 
@@ -99,3 +99,8 @@ def test_thresholds_come_from_config_with_clear_errors():
         SafeguardingSignals.thresholds({"act": {"suicide": 0.4}})
     with pytest.raises(ValueError, match="ask <= act"):
         SafeguardingSignals.thresholds({"act": {"suicidal": 0.2}, "ask": {"suicidal": 0.5}})
+
+
+def test_a_denial_in_so_many_words_turns_a_sure_model_into_a_question():
+    result, signals = flags("ik denk niet aan zelfmoord hoor, ik wil gewoon dat het pesten stopt", suicidal=0.9)
+    assert not result.acute and signals.check == "suicidal"

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import List, Optional
 
 _WORDS = {
@@ -14,7 +15,8 @@ _NUMBER = r"(\d{1,2}|" + "|".join(_WORDS) + r")"
 _UNIT = r"\s*(?:jaar|jr\b|j\b|jarige?|years?|yrs?\b|yo\b|-year-old|-jarige?)"
 
 _SELF = re.compile(
-    r"\b(?:ik\s+ben|ik\s+word|i'?m|i\s+am|ben\s+pas|ben\s+net)\s+(?:[a-z]+\s+)?(?:[a-z]+\s+)?" + _NUMBER + r"\b"
+    r"\b(?:ik\s+ben|ik\s+word|i'?m|i\s+am|ben|we\s+zijn|wij\s+zijn|we'?re|we\s+are)\s+(?:[a-z]+\s+)?(?:[a-z]+\s+)?"
+    + _NUMBER + r"\b"
     + r"(?!\s*(?:uur|minuten|keer|weken|maanden|dagen|hours|minutes|times|weeks|months|days))"
 )
 _SELF_BRACKET = re.compile(r"\b(?:ik|i|me)\s*\(\s*" + _NUMBER + r"\s*\)")
@@ -34,6 +36,10 @@ _OTHER = re.compile(r"\b(?:hij|zij|ze|die\s+man|die\s+vrouw|he|she|him|her)\s+(?
 _ANY = re.compile(r"\b" + _NUMBER + _UNIT)
 _NEGATED = re.compile(r"\b(?:geen|niet|not|no\s+longer)\s+(?:meer\s+)?" + _NUMBER + r"\b")
 _ALMOST = re.compile(r"\b(?:bijna|almost|nearly)\s+" + _NUMBER + r"\b")
+# "ik word in maart 18", "wordt volgende maand 16", "turning 18 next month": a year younger now.
+_TURNING = re.compile(r"\b(?:word|wordt|turn|turns|turning)\s+(?:[a-z]+\s+){0,3}" + _NUMBER + r"\b")
+# "geboren in 2009", "born in 2010", "ik ben van 2008": an age from the birth year.
+_BIRTH_YEAR = re.compile(r"\b(?:geboren|born|ik\s+ben\s+van|i\s+was\s+born)\s+(?:in\s+|op\s+|on\s+)?(?:[a-z0-9]+\s+){0,2}((?:19|20)\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -50,10 +56,15 @@ def find_ages(text: str) -> List[Age]:
     """Ages between 10 and 80 with whose they probably are. "geen 16 meer" is no age at all."""
     lower = text.lower()
     negated = {m.start(1) for m in _NEGATED.finditer(lower)}
-    almost = {m.start(1) for m in _ALMOST.finditer(lower)}
+    younger = {m.start(1) for m in _ALMOST.finditer(lower)} | {m.start(1) for m in _TURNING.finditer(lower)}
     found = {}
+    for match in _BIRTH_YEAR.finditer(lower):
+        years = date.today().year - int(match.group(1)) - 1  # the youngest it can be: safety first
+        if 10 <= years <= 80:
+            found[match.start(1)] = Age(years, "unknown")
     patterns = (
-        (_OTHER, "other"), (_SELF, "self"), (_SELF_BRACKET, "self"), (_CHILD, "child"), (_PERSON, "unknown"),
+        (_OTHER, "other"), (_SELF, "self"), (_SELF_BRACKET, "self"), (_CHILD, "child"), (_TURNING, "unknown"),
+        (_PERSON, "unknown"),
         (_ANY, "unknown"), (_BRACKET, "unknown"), (_VAN, "unknown"), (_IS, "unknown"),
     )
     for pattern, whose in patterns:
@@ -62,8 +73,8 @@ def find_ages(text: str) -> List[Age]:
             if position in negated or position in found:
                 continue
             years = _value(match.group(1))
-            if position in almost:
-                years -= 1  # "bijna 18" is 17
+            if position in younger:
+                years -= 1  # "bijna 18", "word in maart 18": 17 now
             if 10 <= years <= 80:
                 found[position] = Age(years, whose)
     return [found[position] for position in sorted(found)]

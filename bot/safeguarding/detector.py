@@ -185,8 +185,11 @@ def analyse(
         signals.exploitation = True
 
     danger = live("danger_now") + live("suicidal")
-    silenced = "joke" if of("joke") else "topic" if about_a_topic else None
-    if danger and silenced:
+    # "ik denk niet aan zelfmoord": the reporter said no in so many words; a model that still
+    # hears danger asks rather than overrules them.
+    denied = not danger and any(_negated(hit, negations) for hit in of("danger_now") + of("suicidal"))
+    silenced = "joke" if of("joke") else "topic" if about_a_topic else "negation" if denied else None
+    if (danger or denied) and silenced:
         reasons.append(f"acute_ignored:{silenced}")
     elif danger:
         signals.acute = True
@@ -195,7 +198,7 @@ def analyse(
         if signals.acute:
             break
         if model(label, f"acute:{label}:model"):
-            if silenced:  # the model is sure, a joke or topic marker says otherwise: ask
+            if silenced:  # the model is sure, a joke, topic or denial says otherwise: ask
                 reasons.pop()
                 asks.append(label)
             else:

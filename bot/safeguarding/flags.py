@@ -73,7 +73,8 @@ class ConversationFlags(_Signals):
 
     @property
     def meldcode(self) -> bool:
-        return self.abuse or (self.exploitation and self.minor is not False)
+        """DESIGN.md: signs of domestic violence, child abuse or exploitation *of a minor*; unknown age counts."""
+        return (self.abuse or self.exploitation) and self.minor is not False
 
     def public(self) -> Dict[str, Optional[bool]]:
         return {name: getattr(self, name) for name in FLAG_NAMES}
