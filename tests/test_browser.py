@@ -5,7 +5,7 @@ import pytest
 
 from tests.stack import ARTIFACTS
 
-REPORT = "ze maken al weken memes over mij in de klassenapp en niemand praat meer met me"
+REPORT = "ze maken al weken memes over mij in de klassenapp"
 pytestmark = pytest.mark.slow
 
 

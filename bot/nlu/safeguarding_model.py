@@ -53,7 +53,11 @@ def feature_matrix(messages: List[Message]) -> csr_matrix:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class SafeguardingModel(GraphComponent):
-    """One balanced logistic regression per label over the pipeline's sentence features.
+    """One logistic regression per label over the pipeline's sentence features.
+
+    Unweighted: balanced class weights ranked no better on the development sets and raised
+    suicidal scores for ordinary bullying (4.5 % of such messages above the act threshold, 2.7 %
+    unweighted); the thresholds are chosen on the development sets either way.
 
     Labels: the five signals (danger_now, suicidal, sexual, home_violence, exploitation) and who
     does it (actor_staff, actor_peer, actor_company, actor_family, actor_stranger). It only scores;
@@ -110,9 +114,7 @@ class SafeguardingModel(GraphComponent):
             if y.min() == y.max():
                 logger.warning("SafeguardingModel: label %s has only one class in the data; not learned.", label)
                 continue
-            model = LogisticRegression(
-                C=self._config["C"], max_iter=self._config["max_iter"], class_weight="balanced", solver="liblinear"
-            )
+            model = LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"], solver="liblinear")
             self._models[label] = model.fit(X, y)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._models, directory / MODEL_FILE)
