@@ -158,7 +158,7 @@ def cmd_learning_curve(args: argparse.Namespace) -> int:
     def classify_with(model: Path):
         return Classifier(model).classify
 
-    text = format_curve(curve(types, flags, classify_with), types_path, flags_path)
+    text = format_curve(curve(types, flags, classify_with, _progress), types_path, flags_path)
     DOCS.mkdir(exist_ok=True)
     (DOCS / "learning-curve.md").write_text(text, encoding="utf-8")
     print(text)

@@ -37,8 +37,12 @@ def subsample(nlu_dir: Path, fraction: float, out: Path) -> int:
 
 
 def curve(types: Sequence[Dict], flags: Sequence[Dict], classify_with: Callable[[Path], Callable[[str], Dict]],
+          progress: Callable[[int, str], Callable] = lambda total, description: iter,
           nlu_dir: Path = NLU_DIR, config: str = "config.yml") -> List[Dict]:
-    """One row per fraction: training size, macro-F1 on the types set, recall per flag on the flags set."""
+    """One row per fraction: training size, macro-F1 on the types set, recall per flag on the flags set.
+
+    `progress(total, description)` wraps an iterable of records (a progress bar in the command).
+    """
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for fraction in FRACTIONS:
@@ -49,8 +53,10 @@ def curve(types: Sequence[Dict], flags: Sequence[Dict], classify_with: Callable[
             subprocess.run([sys.executable, "-m", "rasa", "train", "nlu", "--config", config, "--nlu", str(data),
                             "--out", scratch, "--fixed-model-name", name, "--quiet"], check=True)
             classify = classify_with(Path(scratch) / f"{name}.tar.gz")
-            type_scores = score_types([r["type"] for r in types], [classify(r["text"])["type"] for r in types])
-            flag_scores = score_flags(flags, [classify(r["text"]) for r in flags])
+            records = list(types) + list(flags)
+            results = [classify(r["text"]) for r in progress(len(records), name)(records)]
+            type_scores = score_types([r["type"] for r in types], [result["type"] for result in results[:len(types)]])
+            flag_scores = score_flags(flags, results[len(types):])
             rows.append({"fraction": fraction, "examples": size, "macro_f1": type_scores.macro_f1,
                          "recall": {flag: flag_scores.recall[flag] for flag in FLAGS}})
     return rows
