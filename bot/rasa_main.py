@@ -9,7 +9,9 @@ JWT_SECRET_ENV = "CONTACTPUNT_RASA_JWT_SECRET"
 def main() -> None:
     secret = os.environ.pop(JWT_SECRET_ENV, None)
     if secret:  # sys.argv is this process's own copy: /proc/<pid>/cmdline keeps the arguments it started with
-        sys.argv += ["--jwt-secret", secret]
+        # One token with "=": a secret that starts with "-" (token_urlsafe does, 1 in 64) would
+        # otherwise be taken for an option, and Rasa would refuse to start.
+        sys.argv.append(f"--jwt-secret={secret}")
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -43,3 +43,21 @@ def test_no_service_has_the_api_secret_on_its_command_line(stack):
     rasa = [line for line in command_lines if b"bot.rasa_main" in line]
     assert len(rasa) == 1 and b"--enable-api" in rasa[0]  # the API is on ...
     assert not any(b"--jwt-secret" in line for line in command_lines)  # ... and its secret is not in sight
+
+
+@pytest.mark.parametrize("secret", ["-starts-with-a-dash_x9", "plain_secret-9"])
+def test_rasa_gets_the_api_secret_whatever_its_first_character(monkeypatch, secret):
+    """token_urlsafe starts with "-" once in 64 starts; Rasa must still read it as the secret."""
+    import sys
+
+    import rasa.__main__
+    from rasa.__main__ import create_argument_parser
+
+    from bot import rasa_main
+
+    seen = {}
+    monkeypatch.setattr(sys, "argv", ["rasa", "run", "--enable-api"])
+    monkeypatch.setenv(rasa_main.JWT_SECRET_ENV, secret)
+    monkeypatch.setattr(rasa.__main__, "main", lambda: seen.update(vars(create_argument_parser().parse_args(sys.argv[1:]))))
+    rasa_main.main()
+    assert seen["jwt_secret"] == secret
