@@ -1,6 +1,6 @@
 """Keeps the safeguarding flags for the whole conversation, answers a new flag first, asks when unsure."""
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -16,6 +16,8 @@ from bot.safeguarding.flags import (
     ConversationFlags,
     MessageSignals,
     answered_yes,
+    asked,
+    asked_check,
     combine,
     pending_check,
     pending_flags,
@@ -52,7 +54,7 @@ class ActionUpdateSafeguarding(Action):
     ) -> List[Dict[Text, Any]]:
         events: List[Dict[Text, Any]] = []
         flags = conversation_flags(tracker)
-        answered = asked_check(tracker)
+        answered = asked_check(tracker.get_slot)
         if answered:  # this message answers the check question: yes adds what it asked about
             events.append(SlotSet(CHECK_SLOT, None))
             if said_yes(tracker.latest_message):
@@ -69,12 +71,6 @@ class ActionUpdateSafeguarding(Action):
         if message.check and not answered and not pending_flags(slots.get):
             events.append(SlotSet(CHECK_SLOT, message.check))
         return events
-
-
-def asked_check(tracker: Tracker) -> Optional[str]:
-    """The check question the reporter was just asked (and so is answering now), if any."""
-    check = tracker.get_slot(CHECK_SLOT)
-    return check if check and f"check:{check}" in (tracker.get_slot(HANDLED_SLOT) or []) else None
 
 
 def said_yes(message: Dict[Text, Any]) -> bool:
@@ -141,7 +137,7 @@ class ActionAskSafeguardingCheck(Action):
         if check is None:
             return []
         dispatcher.utter_message(response=CHECK_RESPONSES[check])
-        return [SlotSet(HANDLED_SLOT, list(tracker.get_slot(HANDLED_SLOT) or []) + [f"check:{check}"])]
+        return [SlotSet(HANDLED_SLOT, list(tracker.get_slot(HANDLED_SLOT) or []) + [asked(check)])]
 
 
 class ActionContinueAfterCheck(Action):
@@ -154,7 +150,7 @@ class ActionContinueAfterCheck(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         handled = tracker.get_slot(HANDLED_SLOT) or []
-        if any(item in handled for item in ("check:suicidal", "check:danger")) and not tracker.get_slot("acute"):
+        if any(asked(check) in handled for check in ("suicidal", "danger")) and not tracker.get_slot("acute"):
             dispatcher.utter_message(response="utter_check_no_danger")
         users = [event for event in tracker.events if event.get("event") == "user"]
         before = users[-2].get("parse_data", {}) if len(users) >= 2 else {}

@@ -3,7 +3,7 @@
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -48,17 +48,21 @@ def near_duplicate_pairs(
     return [(int(i), int(j), float(v)) for i, j, v in zip(similarity.row, similarity.col, similarity.data) if v > threshold]
 
 
+def block_examples(examples) -> List[Dict]:
+    """An intent block's examples as {"text", optional "metadata"}, from the `|` text form or the list form."""
+    if isinstance(examples, str):
+        return [{"text": line[2:].strip()} for line in examples.splitlines() if line.startswith("- ")]
+    return list(examples or [])
+
+
 def nlu_texts(nlu_dir: Path = NLU_DIR) -> List[str]:
     """Every example text in the NLU files (entity annotations left in; they are short and rare)."""
-    texts = []
-    for path in sorted(nlu_dir.glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            examples = block.get("examples") or []
-            if isinstance(examples, str):
-                texts += [line[2:].strip() for line in examples.splitlines() if line.startswith("- ")]
-            else:
-                texts += [example["text"] for example in examples]
-    return texts
+    return [
+        example["text"]
+        for path in sorted(nlu_dir.glob("*.yml"))
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", [])
+        for example in block_examples(block.get("examples"))
+    ]
 
 
 def validate_authored(record: Dict, where: str) -> None:
@@ -106,27 +110,18 @@ def select_new(records: List[Dict], existing: Iterable[str], held_out: Sequence[
     return [record for i, record in enumerate(unique) if i not in close], report
 
 
-def _example_lines(record: Dict) -> List[str]:
-    signals = ", ".join(record["signals"])
-    return [
-        f"      - text: {json.dumps(record['text'], ensure_ascii=False)}",
-        f"        metadata: {{signals: [{signals}], actor: {record['actor']}}}",
-    ]
+def _example_lines(text: str, metadata: Optional[Dict]) -> List[str]:
+    """One example in the list form that metadata needs."""
+    lines = [f"      - text: {json.dumps(text, ensure_ascii=False)}"]
+    if metadata:
+        signals = ", ".join(metadata.get("signals") or [])
+        lines.append(f"        metadata: {{signals: [{signals}], actor: {metadata.get('actor')}}}")
+    return lines
 
 
 def _as_list_examples(examples) -> List[str]:
-    """An intent's existing examples in the list form that metadata needs."""
-    if isinstance(examples, str):
-        texts = [line[2:].strip() for line in examples.splitlines() if line.startswith("- ")]
-        return [f"      - text: {json.dumps(text, ensure_ascii=False)}" for text in texts]
-    lines = []
-    for example in examples:
-        lines.append(f"      - text: {json.dumps(example['text'], ensure_ascii=False)}")
-        metadata = example.get("metadata")
-        if metadata:
-            signals = ", ".join(metadata.get("signals") or [])
-            lines.append(f"        metadata: {{signals: [{signals}], actor: {metadata.get('actor')}}}")
-    return lines
+    """An intent's existing examples in the list form."""
+    return [line for example in block_examples(examples) for line in _example_lines(example["text"], example.get("metadata"))]
 
 
 def write_into_nlu(records: List[Dict], nlu_dir: Path = NLU_DIR) -> Dict[str, int]:
@@ -144,14 +139,13 @@ def write_into_nlu(records: List[Dict], nlu_dir: Path = NLU_DIR) -> Dict[str, in
         for block in blocks:
             intent = block["intent"]
             new = new_by_intent.get(intent, [])
-            if not new:
+            if not new and isinstance(block["examples"], str):  # untouched text form stays as it is
                 out += [f"  - intent: {intent}", "    examples: |"]
-                out += ["      " + line for line in block["examples"].strip().splitlines()] if isinstance(
-                    block["examples"], str) else _as_list_examples(block["examples"])
+                out += ["      " + line for line in block["examples"].strip().splitlines()]
                 continue
             out += [f"  - intent: {intent}", "    examples:"] + _as_list_examples(block["examples"])
             for record in new:
-                out += _example_lines(record)
+                out += _example_lines(record["text"], {"signals": record["signals"], "actor": record["actor"]})
             added[intent] = len(new)
         path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return added

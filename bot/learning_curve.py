@@ -10,7 +10,7 @@ from typing import Callable, Dict, List, Sequence
 
 import yaml
 
-from bot.authoring import NLU_DIR
+from bot.authoring import NLU_DIR, block_examples
 from bot.evaluation import FLAGS, score_flags, score_types
 
 FRACTIONS = (0.25, 0.5, 1.0)
@@ -25,9 +25,7 @@ def subsample(nlu_dir: Path, fraction: float, out: Path) -> int:
     for path in sorted(nlu_dir.glob("*.yml")):
         blocks = []
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            examples = block["examples"]
-            if isinstance(examples, str):
-                examples = [{"text": line[2:].strip()} for line in examples.splitlines() if line.startswith("- ")]
+            examples = block_examples(block["examples"])
             kept = rng.sample(examples, max(1, math.ceil(len(examples) * fraction)))
             total += len(kept)
             blocks.append({"intent": block["intent"], "examples": kept})

@@ -50,6 +50,17 @@ def test_new_messages_arrive_with_their_labels_and_duplicates_do_not(tmp_path, n
     assert labels_of(messages["hoe laat gaat de kantine open"]) == []
 
 
+def test_a_later_import_leaves_other_intents_of_the_file_intact(tmp_path, nlu_dir):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    first = write_jsonl(tmp_path / "a.jsonl", [authored("wat zijn mijn opties nu", "ask_routes", [], "none")])
+    second = write_jsonl(tmp_path / "b.jsonl", [authored("ik wil een mens spreken", "ask_human", [], "none")])
+    import_authored([first], [], nlu_dir)
+    import_authored([second], [], nlu_dir)
+    texts = {m.get("text"): m.get("intent") for m in load_data(str(nlu_dir)).training_examples}
+    assert texts["wat zijn mijn opties nu"] == "ask_routes" and texts["ik wil een mens spreken"] == "ask_human"
+
+
 def test_a_wrong_label_is_refused_with_the_line(tmp_path, nlu_dir):
     bad = write_jsonl(tmp_path / "bad.jsonl", [authored("x y z", signals=["suicide"])])
     with pytest.raises(DatasetError, match=r"bad.jsonl:1: unknown signals"):

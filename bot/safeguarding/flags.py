@@ -15,8 +15,14 @@ URGENT_FLAGS = ("acute", "meldplicht", "possible_meldplicht", "meldcode")
 #: check question already asked).
 HANDLED_SLOT = "safeguarding_handled"
 #: The check questions, asked when the model is unsure (domain.yml `utter_check_<name>`), and what a
-#: "yes" to each one means for the conversation's signals.
-CHECKS = ("suicidal", "danger", "staff", "home", "exploitation")
+#: "yes" to each one says; the reason records that the question raised it.
+CHECKS: Dict[str, Dict[str, Any]] = {
+    "suicidal": {"acute": True, "reasons": ["acute:suicidal:check_question"]},
+    "danger": {"acute": True, "reasons": ["acute:danger_now:check_question"]},
+    "staff": {"staff_perpetrator": True, "reasons": ["staff:check_question"]},
+    "home": {"abuse": True, "reasons": ["abuse:check_question"]},
+    "exploitation": {"exploitation": True, "reasons": ["exploitation:check_question"]},
+}
 #: Slot holding the check question the last message calls for (None when none).
 CHECK_SLOT = "safeguarding_check"
 
@@ -109,23 +115,26 @@ def combine(flags: ConversationFlags, signals: MessageSignals) -> ConversationFl
 
 
 def answered_yes(check: str) -> MessageSignals:
-    """What a "yes" to a check question says; the reason records that the question raised it."""
-    if check == "suicidal":
-        return MessageSignals(acute=True, reasons=["acute:suicidal:check_question"])
-    if check == "danger":
-        return MessageSignals(acute=True, reasons=["acute:danger_now:check_question"])
-    if check == "staff":
-        return MessageSignals(staff_perpetrator=True, reasons=["staff:check_question"])
-    if check == "home":
-        return MessageSignals(abuse=True, reasons=["abuse:check_question"])
-    if check == "exploitation":
-        return MessageSignals(exploitation=True, reasons=["exploitation:check_question"])
-    raise ValueError(f"unknown check question {check!r}")
+    """What a "yes" to a check question says (CHECKS)."""
+    if check not in CHECKS:
+        raise ValueError(f"unknown check question {check!r}")
+    return MessageSignals(**{**CHECKS[check], "reasons": list(CHECKS[check]["reasons"])})
+
+
+def asked(check: str) -> str:
+    """How HANDLED_SLOT records that a check question was asked."""
+    return f"check:{check}"
+
+
+def asked_check(get_slot: Callable[[str], Any]) -> Optional[str]:
+    """The check question the reporter was just asked (and so is answering now), if any."""
+    check = get_slot(CHECK_SLOT)
+    return check if check and asked(check) in (get_slot(HANDLED_SLOT) or []) else None
 
 
 def pending_check(get_slot: Callable[[str], Any]) -> Optional[str]:
     """The check question to ask now: set by the last message, not asked before, no flag waiting."""
     check = get_slot(CHECK_SLOT)
-    if not check or f"check:{check}" in (get_slot(HANDLED_SLOT) or []) or pending_flags(get_slot):
+    if not check or asked_check(get_slot) or pending_flags(get_slot):
         return None
     return check
