@@ -1,22 +1,16 @@
-"""Compiles patterns.yml into a spaCy Matcher over lower-cased lookup lemmas, and runs it."""
+"""Compiles patterns.yml into phrase rules over each token's lower-cased word and lookup lemma, and runs them."""
 
-import re
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 import yaml
-from spacy.matcher import Matcher
-from spacy.tokens import Doc, Token
-
-from bot.nlu.dutch_pipeline import dutch_nlp
+from spacy.tokens import Doc
 
 PATTERNS = Path(__file__).with_name("patterns.yml")
-
-if not Token.has_extension("forms"):
-    # What the rules match on: the word and its lookup lemma, lower-cased ("sloeg slaan").
-    Token.set_extension("forms", getter=lambda token: f"{token.lower_} {(token.lemma_ or token.text).lower()}")
+ANY = "~"
 
 
 @dataclass(frozen=True)
@@ -27,38 +21,108 @@ class Hit:
     end: int
 
 
-def _token_spec(spec: str) -> Dict:
-    """One token: any of the |-separated words, as word or lemma; "pre*" matches any ending."""
-    if spec == "~":
-        return {"OP": "?"}
-    alternatives = "|".join(
-        re.escape(word[:-1]) + r"\S*" if word.endswith("*") else re.escape(word) for word in spec.split("|")
-    )
-    return {"_": {"forms": {"REGEX": f"(^| )({alternatives})( |$)"}}}
+@dataclass(frozen=True)
+class TokenSpec:
+    """One token of a phrase: any of these words, or any word starting with one of these prefixes."""
+
+    words: FrozenSet[str]
+    prefixes: Tuple[str, ...]
+
+    @classmethod
+    def parse(cls, spec: str) -> "TokenSpec":
+        alternatives = spec.split("|")
+        return cls(
+            frozenset(word for word in alternatives if not word.endswith("*")),
+            tuple(word[:-1] for word in alternatives if word.endswith("*")),
+        )
+
+    def matches(self, forms: Tuple[str, str]) -> bool:
+        return any(form in self.words or form.startswith(self.prefixes) for form in forms)
 
 
-def _phrase_pattern(phrase: str) -> List[Dict]:
-    """Words are matched on their lemma key; a phrase with several words also matches word forms."""
-    return [_token_spec(spec) for spec in phrase.split()]
+@dataclass(frozen=True)
+class Phrase:
+    """A rule's phrase: token specs, where None is "any one token, optional" (`~`)."""
+
+    category: str
+    rule: str
+    specs: Tuple[Optional[TokenSpec], ...]
+
+    @property
+    def anchor(self) -> int:
+        """Index of the first spec that must match a token (a phrase is found from there)."""
+        return next(i for i, spec in enumerate(self.specs) if spec is not None)
+
+    def ends(self, forms: List[Tuple[str, str]], index: int, position: int) -> Set[int]:
+        """Every token position where the phrase can end, matching specs[index:] from `position`."""
+        if index == len(self.specs):
+            return {position}
+        spec = self.specs[index]
+        ends: Set[int] = set()
+        if spec is None:
+            ends |= self.ends(forms, index + 1, position)
+        if position < len(forms) and (spec is None or spec.matches(forms[position])):
+            ends |= self.ends(forms, index + 1, position + 1)
+        return ends
+
+
+class RuleIndex:
+    """Phrases indexed by the words and prefixes of their anchor token, so a message costs a few lookups per token."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.by_word: Dict[str, List[Phrase]] = defaultdict(list)
+        self.by_prefix: Dict[str, List[Phrase]] = defaultdict(list)
+        for phrase in phrases:
+            anchor = phrase.specs[phrase.anchor]
+            for word in anchor.words:
+                self.by_word[word].append(phrase)
+            for prefix in anchor.prefixes:
+                self.by_prefix[prefix].append(phrase)
+        self.prefix_lengths = sorted({len(prefix) for prefix in self.by_prefix})
+
+    def candidates(self, forms: Tuple[str, str]) -> Set[Phrase]:
+        found: Set[Phrase] = set()
+        for form in set(forms):
+            found.update(self.by_word.get(form, ()))
+            for length in self.prefix_lengths:
+                if length > len(form):
+                    break
+                found.update(self.by_prefix.get(form[:length], ()))
+        return found
+
+    def hits(self, forms: List[Tuple[str, str]]) -> Set[Hit]:
+        found: Set[Hit] = set()
+        for position, token_forms in enumerate(forms):
+            for phrase in self.candidates(token_forms):
+                after = phrase.ends(forms, phrase.anchor + 1, position + 1)
+                # Optional tokens before the anchor may each take one token or none.
+                for start in range(max(0, position - phrase.anchor), position + 1):
+                    found.update(Hit(phrase.category, phrase.rule, start, end) for end in after)
+        return found
+
+
+def _phrase(category: str, rule: str, text: str) -> Phrase:
+    specs = tuple(None if spec == ANY else TokenSpec.parse(spec) for spec in text.split())
+    if all(spec is None for spec in specs):
+        raise ValueError(f"{category}:{rule}: a phrase needs at least one word: {text!r}")
+    return Phrase(category, rule, specs)
 
 
 @lru_cache(maxsize=1)
-def rule_matcher() -> Tuple[Matcher, Dict[int, Tuple[str, str]]]:
-    nlp = dutch_nlp()
-    matcher = Matcher(nlp.vocab)
-    names: Dict[int, Tuple[str, str]] = {}
-    for category, rules in yaml.safe_load(PATTERNS.read_text(encoding="utf-8")).items():
-        for rule, phrases in rules.items():
-            key = f"{category}:{rule}"
-            matcher.add(key, [_phrase_pattern(phrase) for phrase in phrases])
-            names[nlp.vocab.strings[key]] = (category, rule)
-    return matcher, names
+def rule_index() -> RuleIndex:
+    rules = yaml.safe_load(PATTERNS.read_text(encoding="utf-8"))
+    return RuleIndex(
+        _phrase(category, rule, text)
+        for category, named in rules.items()
+        for rule, texts in named.items()
+        for text in texts
+    )
+
+
+def token_forms(doc: Doc) -> List[Tuple[str, str]]:
+    """What the rules match on: each token's word and lookup lemma, lower-cased ("sloeg", "slaan")."""
+    return [(token.lower_, (token.lemma_ or token.text).lower()) for token in doc]
 
 
 def find_hits(doc: Doc) -> List[Hit]:
-    matcher, names = rule_matcher()
-    hits = []
-    for match_id, start, end in matcher(doc):
-        category, rule = names[match_id]
-        hits.append(Hit(category, rule, start, end))
-    return sorted(hits, key=lambda hit: (hit.start, hit.end))
+    return sorted(rule_index().hits(token_forms(doc)), key=lambda hit: (hit.start, hit.end, hit.category, hit.rule))
