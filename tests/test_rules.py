@@ -34,3 +34,9 @@ def test_the_shipped_patterns_find_a_staff_member_and_an_age():
     hits = {(hit.category, hit.rule) for hit in find_hits(dutch_nlp()("de gymleraar zei dat ik er mooi uitzag"))}
     assert ("staff", "docent") in hits
 
+
+
+def test_a_hit_knows_which_tokens_its_optional_slots_took():
+    index = RuleIndex([_phrase("c", "r", "mezelf ~ ~ aandoen")])
+    (hit,) = index.hits(token_forms(dutch_nlp()("ik ga mezelf niks aandoen")))
+    assert (hit.start, hit.end, hit.wildcards) == (2, 5, (3,))

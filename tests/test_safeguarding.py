@@ -18,6 +18,7 @@ def flags(text, intent=None, confidence=0.0):
     ("ik ben bijna 18", True), ("een meisje uit mijn klas (16)", True), ("ik ben 19", False),
     ("hij is 35 en ik ben 17", True), ("ik ben geen 16 meer", None), ("ik werk van 9 tot 5", None),
     ("ik heb 3 jaar stage gelopen", None), ("ik ben 25 en een student van 17 appt me", False),
+    ("mijn zusje (15) zegt dat mama's vriend haar pijn doet. ik ben 18", True), ("my little brother (he's 15) has a black eye, i'm 20", True),
     (f"ik ben geboren in {date.today().year - 15}", True), (f"born in {date.today().year - 30}", False),
     ("ik word in maart 18", True), ("ik word pas in juni 18 hoor", True), ("turning 18 next month", True),
     ("ben 16, zit op mbo", True), ("we zijn 16 en 17", True), ("15j", True), ("ik ben zestien", True),

@@ -104,3 +104,20 @@ def test_thresholds_come_from_config_with_clear_errors():
 def test_a_denial_in_so_many_words_turns_a_sure_model_into_a_question():
     result, signals = flags("ik denk niet aan zelfmoord hoor, ik wil gewoon dat het pesten stopt", suicidal=0.9)
     assert not result.acute and signals.check == "suicidal"
+
+
+def test_a_denial_inside_the_phrase_counts():
+    result, signals = flags("ik ben zo moe, maar ik ga mezelf niks aandoen hoor")
+    assert not result.acute and "acute_ignored:negation" in signals.reasons
+
+
+def test_something_over_and_done_asks_about_now_instead_of_raising():
+    result, signals = flags("twee jaar geleden had ik zelfmoordgedachten, inmiddels gaat het goed")
+    assert not result.acute and signals.check == "suicidal"
+    result, signals = flags("vorig jaar wilde ik zelfmoord plegen en vanavond wil ik het weer")
+    assert result.acute
+
+
+def test_asking_whether_to_report_it_is_still_a_report():
+    result, signals = flags("mijn docent zit steeds aan mijn been, ik ben 16. moet ik dit melden?")
+    assert not signals.hypothetical and result.meldplicht

@@ -23,6 +23,13 @@ _SELF_BRACKET = re.compile(r"\b(?:ik|i|me)\s*\(\s*" + _NUMBER + r"\s*\)")
 _CHILD = re.compile(
     r"\b(?:dochter|zoon|kind|dochtertje|zoontje|daughter|son|child|kid)\s*(?:van|of|is|\(|,)?\s*" + _NUMBER + r"\b"
 )
+# Whom the reporter writes about: "mijn zusje (15)", "my little brother, 14", "mn vriendin van 16".
+_RELATIVE = re.compile(
+    r"\b(?:mijn|m'n|mn|onze|ons|my|our)\s+(?:little\s+|kleine\s+|jongere\s+|younger\s+|beste\s+|best\s+)?"
+    r"(?:zus|zusje|zusjes|broer|broertje|broertjes|nicht|nichtje|neef|neefje|vriendin|vriendinnetje|vriend|"
+    r"sister|brother|cousin|niece|nephew|friend|stiefdochter|stiefzoon|stepdaughter|stepson|pleegkind)"
+    r"\s*(?:van|of|is|\(|,|who\s+is|die)?\s*(?:he'?s\s+|she'?s\s+|pas\s+|net\s+)?" + _NUMBER + r"\b" + r"(?!\s*(?:uur|euro|keer))"
+)
 _PERSON = re.compile(
     r"\b(?:leerling|student|studente|meisje|jongen|meid|kind|girl|boy|pupil|leerlinge)\s*(?:van|of|\(|,)\s*" + _NUMBER + r"\b"
 )
@@ -45,7 +52,7 @@ _BIRTH_YEAR = re.compile(r"\b(?:geboren|born|ik\s+ben\s+van|i\s+was\s+born)\s+(?
 @dataclass(frozen=True)
 class Age:
     years: int
-    whose: str  # "self", "child", "other" or "unknown"
+    whose: str  # "self", "child", "relative" (whom the reporter writes about), "other" or "unknown"
 
 
 def _value(token: str) -> int:
@@ -63,7 +70,8 @@ def find_ages(text: str) -> List[Age]:
         if 10 <= years <= 80:
             found[match.start(1)] = Age(years, "unknown")
     patterns = (
-        (_OTHER, "other"), (_SELF, "self"), (_SELF_BRACKET, "self"), (_CHILD, "child"), (_TURNING, "unknown"),
+        (_OTHER, "other"), (_SELF, "self"), (_SELF_BRACKET, "self"), (_CHILD, "child"), (_RELATIVE, "relative"),
+        (_TURNING, "unknown"),
         (_PERSON, "unknown"),
         (_ANY, "unknown"), (_BRACKET, "unknown"), (_VAN, "unknown"), (_IS, "unknown"),
     )
@@ -81,11 +89,12 @@ def find_ages(text: str) -> List[Age]:
 
 
 def minor_from_ages(ages: List[Age]) -> Optional[bool]:
-    """The reporter's or their child's age decides; otherwise any age under 18 counts (safety first).
-
-    An adult age said of someone else ("hij is 35") says nothing about the person it happens to.
+    """The ages of the reporter and of whom they write about (child, sister, friend) decide; any
+    one of them under 18 counts ("ik ben 18, mijn zusje van 15 ..."). Otherwise any age under 18
+    counts (safety first); an adult age said of someone else ("hij is 35") says nothing about the
+    person it happens to.
     """
-    own = [age for age in ages if age.whose in ("self", "child")]
+    own = [age for age in ages if age.whose in ("self", "child", "relative")]
     if own:
         return any(age.years < 18 for age in own)
     if any(age.years < 18 for age in ages):

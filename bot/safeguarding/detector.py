@@ -50,8 +50,11 @@ class ModelThresholds:
 
 
 def _negated(hit: Hit, negations: List[Hit]) -> bool:
+    """A negation just before or after the trigger, or in one of its `~` slots ("mezelf niks aandoen")."""
     return any(
-        hit.start - NEGATION_WINDOW <= n.start < hit.start or hit.end <= n.start < hit.end + NEGATION_AFTER
+        hit.start - NEGATION_WINDOW <= n.start < hit.start
+        or hit.end <= n.start < hit.end + NEGATION_AFTER
+        or n.start in hit.wildcards
         for n in negations
     )
 
@@ -188,9 +191,14 @@ def analyse(
     # "ik denk niet aan zelfmoord": the reporter said no in so many words; a model that still
     # hears danger asks rather than overrules them.
     denied = not danger and any(_negated(hit, negations) for hit in of("danger_now") + of("suicidal"))
-    silenced = "joke" if of("joke") else "topic" if about_a_topic else "negation" if denied else None
+    over = bool(of("past")) and not of("still_now")
+    silenced = (
+        "joke" if of("joke") else "topic" if about_a_topic else "negation" if denied else "past" if over else None
+    )
     if (danger or denied) and silenced:
         reasons.append(f"acute_ignored:{silenced}")
+        if silenced == "past":  # "two years ago I wanted to die, now it's fine": ask about now
+            asks.append("suicidal" if any(hit.category == "suicidal" for hit in danger) else "danger_now")
     elif danger:
         signals.acute = True
         reasons.append(f"acute:{danger[0].category}:{danger[0].rule}")

@@ -19,6 +19,7 @@ class Hit:
     rule: str
     start: int  # token index
     end: int
+    wildcards: Tuple[int, ...] = ()  # token indexes taken by `~` ("mezelf niks aandoen": "niks")
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,17 @@ class Phrase:
         """Index of the first spec that must match a token (a phrase is found from there)."""
         return next(i for i, spec in enumerate(self.specs) if spec is not None)
 
-    def ends(self, forms: List[Tuple[str, str]], index: int, position: int) -> Set[int]:
-        """Every token position where the phrase can end, matching specs[index:] from `position`."""
+    def ends(self, forms: List[Tuple[str, str]], index: int, position: int) -> Set[Tuple[int, Tuple[int, ...]]]:
+        """Every (end, wildcard positions) where the phrase can end, matching specs[index:] from `position`."""
         if index == len(self.specs):
-            return {position}
+            return {(position, ())}
         spec = self.specs[index]
-        ends: Set[int] = set()
+        ends: Set[Tuple[int, Tuple[int, ...]]] = set()
         if spec is None:
             ends |= self.ends(forms, index + 1, position)
         if position < len(forms) and (spec is None or spec.matches(forms[position])):
-            ends |= self.ends(forms, index + 1, position + 1)
+            taken = (position,) if spec is None else ()
+            ends |= {(end, taken + wild) for end, wild in self.ends(forms, index + 1, position + 1)}
         return ends
 
 
@@ -97,7 +99,8 @@ class RuleIndex:
                 after = phrase.ends(forms, phrase.anchor + 1, position + 1)
                 # Optional tokens before the anchor may each take one token or none.
                 for start in range(max(0, position - phrase.anchor), position + 1):
-                    found.update(Hit(phrase.category, phrase.rule, start, end) for end in after)
+                    leading = tuple(range(start, position))
+                    found.update(Hit(phrase.category, phrase.rule, start, end, leading + wild) for end, wild in after)
         return found
 
 
