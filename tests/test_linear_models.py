@@ -16,7 +16,7 @@ from bot.nlu.intent_classifier import LinearIntentClassifier
 from bot.nlu.safeguarding_model import SCORES_KEY, SafeguardingModel, feature_matrix
 
 RNG = np.random.default_rng(7)
-INTENTS = ["pesten", "stalking", "agressie_geweld"]
+INTENTS = ["pesten", "stalking", "ask_routes"]
 
 
 def message(index: int, with_labels: bool = True) -> Message:
@@ -73,3 +73,33 @@ def test_the_intent_classifier_ranks_as_sklearn_does_after_loading(storage):
         ranking = {item["name"]: item["confidence"] for item in msg.get("intent_ranking")}
         assert ranking == pytest.approx(dict(zip(loaded.clf.classes_, expected[row])))
         assert msg.get(INTENT)["name"] == INTENTS[(200 + row) % 3]
+
+
+def test_regularisation_and_class_weights_come_from_the_config(storage):
+    config = {**LinearIntentClassifier.get_default_config(), "C": 8.0, "class_weight": None}
+    classifier = LinearIntentClassifier.create(config, storage, Resource("intents"), context())
+    assert classifier.clf.C == 8.0 and classifier.clf.class_weight is None
+    default = LinearIntentClassifier.create(LinearIntentClassifier.get_default_config(), storage, Resource("i2"), context())
+    assert default.clf.C == 1.0 and default.clf.class_weight == "balanced"
+
+
+def test_the_non_report_weight_scales_questions_down_and_renormalises(storage):
+    training = TrainingData(training_examples=[message(i) for i in range(60)])
+    plain = LinearIntentClassifier.create(LinearIntentClassifier.get_default_config(), storage, Resource("a"), context())
+    plain.train(training)
+    config = {**LinearIntentClassifier.get_default_config(), "non_report_weight": 0.5}
+    weighted = LinearIntentClassifier.create(config, storage, Resource("b"), context())
+    weighted.train(training)
+    unseen = [message(i, with_labels=False) for i in range(300, 306)]
+    for msg in unseen:
+        msg.data.pop(INTENT)
+    X = feature_matrix(unseen)
+    p, q = plain.clf.predict_proba(X), weighted.clf.predict_proba(X)
+    expected = p * np.where(plain.clf.classes_ == "ask_routes", 0.5, 1.0)
+    assert q == pytest.approx(expected / expected.sum(axis=1, keepdims=True))
+
+
+def test_a_non_report_weight_outside_0_1_is_refused(storage):
+    with pytest.raises(ValueError, match="non_report_weight"):
+        LinearIntentClassifier.create({**LinearIntentClassifier.get_default_config(), "non_report_weight": 2},
+                                      storage, Resource("c"), context())
