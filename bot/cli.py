@@ -193,7 +193,11 @@ def cmd_compare_pipelines(args: argparse.Namespace) -> int:
             )
         except subprocess.TimeoutExpired:
             print(f"== {config.stem}: over the training budget, stopped", file=sys.stderr)
-            rows.append({"pipeline": config.stem, "over_budget": True})
+            rows.append({"pipeline": config.stem, "outcome": f"> {args.budget} (stopped)"})
+            continue
+        except subprocess.CalledProcessError:
+            print(f"== {config.stem}: training failed (Rasa's message above)", file=sys.stderr)
+            rows.append({"pipeline": config.stem, "outcome": "training failed"})
             continue
         train_seconds = time.monotonic() - started
         scores, classifier = _evaluate_model(out / f"{config.stem}.tar.gz", Path(args.dev), config.stem)
@@ -216,8 +220,8 @@ def cmd_compare_pipelines(args: argparse.Namespace) -> int:
         "|---|---:|---:|---:|---:|",
     ]
     for row in rows:
-        if row.get("over_budget"):
-            lines.append(f"| {row['pipeline']} | – | – | > {args.budget} (stopped) | – |")
+        if row.get("outcome"):
+            lines.append(f"| {row['pipeline']} | – | – | {row['outcome']} | – |")
         else:
             lines.append(f"| {row['pipeline']} | {row['macro_f1']:.3f} | {row['accuracy']:.3f} "
                          f"| {row['train_seconds']:.0f} | {row['parse_ms']:.1f} |")
