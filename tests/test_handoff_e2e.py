@@ -18,13 +18,16 @@ pytestmark = pytest.mark.slow
 CODE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b")
 
 
+TEXTS_OF = "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText)"
+
+
 def wait_for_text(driver, selector, needle, seconds=60):
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    # The thread is redrawn while we look (polling): a vanished element just means look again.
-    WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: any(needle.lower() in e.text.lower() for e in d.find_elements("css selector", selector)))
+    # The page is redrawn while we look (polling, a login that navigates): the texts are read in
+    # one script call, so no element handle can go stale between finding and reading it.
+    WebDriverWait(driver, seconds).until(
+        lambda d: any(needle.lower() in text.lower() for text in d.execute_script(TEXTS_OF, selector)))
 
 
 def say(driver, text):
