@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import profile, reply_language
 from bot.labels import BEHAVIOUR_TYPES
+from bot.message_text import has_words
 
 #: A behaviour intent counts as a candidate for a clarifying question from this confidence on.
 CANDIDATE_CONFIDENCE = 0.1
@@ -64,6 +65,7 @@ class ActionReflectBehaviour(Action):
 
 class ActionClarifyBehaviour(Action):
     """When the classifier is unsure: one question between the two likeliest kinds, never a guess.
+    A message without words (empty, only emoji or a link) is answered: it could not be read, what to do.
 
     The response itself (domain.yml) carries the "something else" button; this adds the two options.
     """
@@ -74,6 +76,9 @@ class ActionClarifyBehaviour(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if not has_words(tracker.latest_message.get("text")):
+            dispatcher.utter_message(response="utter_not_readable")
+            return []
         language = reply_language(tracker)
         candidates = behaviour_candidates(tracker)
         if len(candidates) >= 2:

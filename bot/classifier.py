@@ -70,11 +70,13 @@ class Classifier:
 def to_result(parsed: Dict) -> Result:
     """Top intent other than the fallback marker -> label and confidence; flags as the live bot sets them.
 
+    A message without words (empty, only emoji or a link) has no intent: `geen` with confidence 0.
+
     One line is a conversation of one message: the same combination rules as the assistant's slots.
     `check` names the check question the assistant would ask first (the model was unsure), or None.
     """
     ranking: List[Dict] = [i for i in parsed.get("intent_ranking") or [] if i["name"] != FALLBACK_INTENT]
-    top = ranking[0] if ranking else parsed.get("intent") or {"name": "", "confidence": 0.0}
+    top = ranking[0] if ranking else {"name": "", "confidence": 0.0}
     result: Result = {"type": type_label(top["name"]), "confidence": round(float(top["confidence"]), 4)}
     signals = MessageSignals.from_dict(parsed.get(SIGNALS_KEY))
     result.update(combine(ConversationFlags(), signals).public())

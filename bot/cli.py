@@ -25,22 +25,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_all(web_port=args.port, console_port=args.console_port, open_browser=not args.no_browser)
 
 
+def _classify_line(classifier, raw: bytes) -> Dict:
+    """One input line's result, or an error object naming what was wrong with the line (never its text)."""
+    try:
+        text = json.loads(raw.decode("utf-8"))["text"]
+        if not isinstance(text, str):
+            raise TypeError
+    except UnicodeDecodeError:
+        return {"error": "line is not UTF-8"}
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return {"error": "invalid input line"}
+    return classifier.classify(text)
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from bot.classifier import Classifier
 
     classifier = Classifier(Path(args.model) if args.model else None)
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        if not raw.strip():
             continue
-        try:
-            text = json.loads(line)["text"]
-            if not isinstance(text, str):
-                raise TypeError
-        except (json.JSONDecodeError, KeyError, TypeError):
-            print(f'line {number}: expected a JSON object like {{"text": "..."}}', file=sys.stderr)
-            print(json.dumps({"error": "invalid input line", "line": number}), flush=True)
-            continue
-        print(json.dumps(classifier.classify(text), ensure_ascii=False), flush=True)
+        result = _classify_line(classifier, raw)
+        if "error" in result:
+            print(f'line {number}: {result["error"]}; expected a JSON object like {{"text": "..."}}', file=sys.stderr)
+            result["line"] = number
+        print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 
 

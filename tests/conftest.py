@@ -153,3 +153,10 @@ def stack(trained_model, tmp_path_factory):
 
     with running_stack(tmp_path_factory.mktemp("stack")) as running:
         yield running
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """`make fuzz` asks for the number of inputs tried per entry point."""
+    from tests.fuzzing import write_counts
+
+    write_counts()

@@ -65,6 +65,7 @@ def ranking(*pairs):
 
 def test_unsure_asks_one_question_between_the_two_likeliest(dispatcher):
     tracker = make_tracker(
+        text="ze duwen en schelden",
         intent="nlu_fallback",
         ranking=ranking(("nlu_fallback", 0.45), ("pesten", 0.38), ("agressie_geweld", 0.33), ("greet", 0.2)),
     )
@@ -78,16 +79,23 @@ def test_unsure_asks_one_question_between_the_two_likeliest(dispatcher):
 
 
 def test_unsure_with_one_candidate_reflects_it_and_asks_to_confirm(dispatcher):
-    tracker = make_tracker(intent="nlu_fallback", ranking=ranking(("nlu_fallback", 0.45), ("discriminatie", 0.4), ("greet", 0.05)))
+    tracker = make_tracker(intent="nlu_fallback", text="ze noemen me steeds zo", ranking=ranking(("nlu_fallback", 0.45), ("discriminatie", 0.4), ("greet", 0.05)))
     events = run(ActionClarifyBehaviour(), dispatcher, tracker)
     assert responses(dispatcher)[-1] == "utter_check_understanding"
     assert events == [SlotSet("behaviour_type", "discriminatie")]
 
 
 def test_unsure_without_candidates_asks_to_rephrase(dispatcher):
-    tracker = make_tracker(intent="nlu_fallback", ranking=ranking(("nlu_fallback", 0.45), ("greet", 0.4)))
+    tracker = make_tracker(intent="nlu_fallback", text="weet niet", ranking=ranking(("nlu_fallback", 0.45), ("greet", 0.4)))
     run(ActionClarifyBehaviour(), dispatcher, tracker)
     assert responses(dispatcher) == ["utter_default"]
+
+
+@pytest.mark.parametrize("text", ["", "😢😢", "https://example.com/foto.jpg", "?!", "www.voorbeeld.nl 👀"])
+def test_a_message_without_words_is_answered_with_what_to_do_and_the_help_numbers(dispatcher, text):
+    tracker = make_tracker(intent="nlu_fallback", text=text, ranking=ranking(("nlu_fallback", 0.5)))
+    run(ActionClarifyBehaviour(), dispatcher, tracker)
+    assert responses(dispatcher) == ["utter_not_readable"]
 
 
 def test_routes_ask_the_role_first_and_remember_the_question(dispatcher):

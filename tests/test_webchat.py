@@ -144,29 +144,68 @@ def test_only_school_origins_may_open_a_socket(socket_channel):
 
 def test_a_session_joins_its_room_and_odd_sessions_or_messages_are_refused(socket_channel):
     channel, received, emitted, _ = socket_channel
-    joined = []
+    session, other = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+    join, utter = _handler(channel, "session_request"), _handler(channel, "user_uttered")
 
-    async def enter_room(sid, room, namespace=None):
-        joined.append((sid, room))
+    def refusals(sid):
+        return [data["reason"] for event, data, room in emitted if room == sid and event == "refused"]
 
-    channel.sio.enter_room = enter_room
+    async def scenario():
+        manager = channel.sio.manager
+        one, two, three = [await manager.connect(f"engine-{n}", "/") for n in (1, 2, 3)]
+        await join(one, {"session_id": session})
+        await join(two, {"session_id": "telegram-" + "a" * 40})
+        await join(three, None)
+        await join(one, {"session_id": other})  # a second conversation over the same socket
+        await utter(one, {"session_id": session, "message": "hallo"})
+        await utter(one, {"session_id": session, "message": "   "})  # answered by the assistant, not dropped
+        await utter(one, {"session_id": session, "message": "x" * 4001})
+        await utter(one, {"session_id": other, "message": "hallo"})  # a session this socket did not join
+        await utter(one, "not a dict")
+        await utter(two, {"session_id": other, "message": "hallo"})
+        return one, two, three
+
+    one, two, three = asyncio.run(scenario())
+    assert sorted(channel.sio.rooms(one)) == sorted([one, session])
+    assert ("session_confirm", session, one) in emitted
+    assert refusals(one) == ["one session per connection", "malformed", "session not joined", "malformed"]
+    assert refusals(two) == ["malformed", "session not joined"] and refusals(three) == ["malformed"]
+    assert [(m.sender_id, m.text) for m in received] == [(session, "hallo"), (session, "")]
+
+
+def test_a_message_the_assistant_fails_on_is_answered_and_a_broken_packet_is_refused(socket_channel, caplog):
+    """Nothing is left to a task nobody reads: the page hears "failed" (and shows the help numbers)."""
+    from bot.channels.web import SchoolSocketIOInput
+
+    channel = SchoolSocketIOInput.from_credentials({"allowed_origins": [SCHOOL]})
+
+    async def failing(message):
+        raise RuntimeError("kanarie-fout " + message.text)
+
+    channel.blueprint(failing)
+    emitted = []
+
+    async def emit(event, data=None, room=None, to=None, callback=None, **kwargs):
+        emitted.append((event, data, room or to))
+
+    channel.sio.emit = emit
     session = "0123456789abcdef0123456789abcdef"
 
     async def scenario():
-        await _handler(channel, "session_request")("sid-1", {"session_id": session})
-        await _handler(channel, "session_request")("sid-2", {"session_id": "telegram-" + "a" * 40})
-        await _handler(channel, "session_request")("sid-3", None)
-        utter = _handler(channel, "user_uttered")
-        await utter("sid-1", {"session_id": session, "message": "hallo"})
-        await utter("sid-1", {"session_id": session, "message": "x" * 4001})
-        await utter("sid-1", {"session_id": "teams-" + "b" * 40, "message": "hallo"})
-        await utter("sid-1", "not a dict")
+        sid = await channel.sio.manager.connect("engine-1", "/")
+        await _handler(channel, "session_request")(sid, {"session_id": session})
+        await _handler(channel, "user_uttered")(sid, {"session_id": session, "message": "kanarie-tekst"})
+        packet_handler = channel.sio.eio.handlers["message"]
+        await packet_handler("engine-1", '2[{"not": "an event name"}]')
+        await packet_handler("engine-1", "2[]")
+        await packet_handler("engine-1", "2{broken json")
+        return sid
 
-    asyncio.run(scenario())
-    assert joined == [("sid-1", session)]  # replies for the session reach this socket
-    assert ("session_confirm", session, "sid-1") in emitted
-    assert [event for event, _, room in emitted if room in ("sid-2", "sid-3")] == ["refused", "refused"]
-    assert [(m.sender_id, m.text) for m in received] == [(session, "hallo")]
+    with caplog.at_level("DEBUG"):
+        sid = asyncio.run(scenario())
+    assert [data["reason"] for event, data, room in emitted if event == "refused" and room == sid] == [
+        "failed", "malformed", "malformed", "malformed"]
+    assert "kanarie" not in caplog.text and "Traceback" not in caplog.text
 
 
 def test_what_the_page_did_not_acknowledge_is_sent_again_when_its_session_returns(socket_channel):

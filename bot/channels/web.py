@@ -1,4 +1,4 @@
-"""Rasa's socket.io channel for the web widget: school origins and well-formed sessions only, every message acknowledged."""
+"""Rasa's socket.io channel for the web widget: school origins and well-formed sessions only, every message acknowledged, every failure answered."""
 
 import functools
 import logging
@@ -11,6 +11,7 @@ from sanic import Blueprint
 
 from bot.channels import MAX_MESSAGE_CHARS
 from bot.channels.session_outbox import SessionOutbox
+from bot.message_text import clean
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,11 @@ SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
 def _well_formed(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("session_id"), str) and bool(
         SESSION_ID.match(data["session_id"]))
+
+
+def _well_formed_message(data: Any) -> bool:
+    """A session and a text of at most 4,000 characters (an empty one too: it is answered, not dropped)."""
+    return _well_formed(data) and isinstance(data.get("message"), str) and len(data["message"]) <= MAX_MESSAGE_CHARS
 
 
 class AcknowledgedOutput(SocketIOOutput):
@@ -44,9 +50,11 @@ class AcknowledgedOutput(SocketIOOutput):
 class SchoolSocketIOInput(SocketIOInput):
     """Rasa's `socketio` channel (same name and events) with limits added: only the configured origins
     may connect (python-engineio checks the Origin header of every request and WebSocket upgrade), a
-    session must be a random id of the widget's form, and a message has at most 4,000 characters.
-    It joins the session's room properly (see `_session_request`), and what it sends is acknowledged by
-    the page and sent again after a reconnect, so a network drop loses nothing."""
+    session must be a random id of the widget's form, a connection speaks for the one session it joined,
+    and a message has at most 4,000 characters. It joins the session's room properly (see
+    `_session_request`), and what it sends is acknowledged by the page and sent again after a reconnect,
+    so a network drop loses nothing. What it refuses, or fails to handle, it answers with a `refused`
+    event and a reason (the widget shows it with the help numbers); nothing is left to an unread task."""
 
     allowed_origins: List[str] = []
     outbox: SessionOutbox
@@ -78,18 +86,29 @@ class SchoolSocketIOInput(SocketIOInput):
         self.outbox = SessionOutbox()
         self.sio.eio.cors_allowed_origins = self.allowed_origins
         handlers = self.sio.handlers[self.namespace or "/"]
+        # Events run inside the Engine.IO message handler, guarded: a malformed packet (an event name that is
+        # not a string, no event at all, broken JSON) is refused there instead of raising in a task nobody reads.
+        self.sio.async_handlers = False
+        self.sio.eio.on("message", self._guarded_packet(self.sio._handle_eio_message))
         handlers["session_request"] = self._checked(self._session_request, _well_formed)
         handlers[self.user_message_evt] = self._checked(
-            functools.partial(self._handle_message, on_new_message),
-            lambda data: _well_formed(data) and isinstance(data.get("message"), str)
-            and 0 < len(data["message"]) <= MAX_MESSAGE_CHARS)
+            functools.partial(self._handle_message, on_new_message), _well_formed_message)
         return blueprint
+
+    def _session_of(self, sid: Text) -> Optional[Text]:
+        """The session this connection joined, if any (a connection's own room is its sid)."""
+        joined = [room for room in self.sio.rooms(sid, self.namespace or "/") if room != sid]
+        return joined[0] if joined else None
 
     async def _session_request(self, sid: Text, data: Dict[Text, Any]) -> None:
         """Join the session's room, confirm, and send again what the page has not acknowledged. (Rasa 3.6's
         own handler calls python-socketio's `enter_room` without awaiting it, a coroutine in python-socketio
-        5.10+, so a session never joined its room and pushed replies were lost.)"""
+        5.10+, so a session never joined its room and pushed replies were lost.) One session per connection:
+        a client cannot open thousands of conversations over one socket."""
         session_id = data["session_id"]
+        if self._session_of(sid) not in (None, session_id):
+            await self._refuse(sid, "one session per connection")
+            return
         await self.sio.enter_room(sid, session_id)
         await self.sio.emit("session_confirm", session_id, room=sid)
         for message in self.outbox.pending(session_id):
@@ -97,8 +116,11 @@ class SchoolSocketIOInput(SocketIOInput):
 
     async def _handle_message(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sid: Text,
                               data: Dict[Text, Any]) -> None:
+        if self._session_of(sid) != data["session_id"]:
+            await self._refuse(sid, "session not joined")
+            return
         metadata = data.get(self.metadata_key)
-        await on_new_message(UserMessage(data["message"], AcknowledgedOutput(self), data["session_id"],
+        await on_new_message(UserMessage(clean(data["message"]), AcknowledgedOutput(self), data["session_id"],
                                          input_channel=self.name(),
                                          metadata=metadata if isinstance(metadata, dict) else {}))
 
@@ -107,12 +129,31 @@ class SchoolSocketIOInput(SocketIOInput):
         await self.sio.emit(self.bot_message_evt, message, to=sid,
                             callback=lambda *_: self.outbox.acknowledge(session_id, message["seq"]))
 
+    async def _refuse(self, sid: Text, reason: str) -> None:
+        logger.info("Refused a socket.io event (%s).", reason)
+        await self.sio.emit("refused", {"reason": reason}, room=sid)
+
+    def _guarded_packet(self, handle: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
+        async def guarded(eio_sid: Text, data: Any) -> None:
+            try:
+                await handle(eio_sid, data)
+            except Exception as error:
+                logger.info("Refused a malformed socket.io packet (%s).", type(error).__name__)
+                sid = self.sio.manager.sid_from_eio_sid(eio_sid, self.namespace or "/")
+                if sid:
+                    await self.sio.emit("refused", {"reason": "malformed"}, room=sid)
+
+        return guarded
+
     def _checked(self, handler: Callable, accept: Callable[[Any], bool]) -> Callable:
-        async def checked(sid: Text, data: Any = None) -> None:
-            if not accept(data):
-                logger.info("Refused a malformed socket.io event.")
-                await self.sio.emit("refused", {"reason": "malformed"}, room=sid)
+        async def checked(sid: Text, data: Any = None, *extra: Any) -> None:
+            if extra or not accept(data):
+                await self._refuse(sid, "malformed")
                 return
-            await handler(sid, data)
+            try:
+                await handler(sid, data)
+            except Exception as error:  # the page hears it and shows the help numbers; the log names the kind only
+                logger.error("A socket.io event could not be handled (%s).", type(error).__name__)
+                await self._refuse(sid, "failed")
 
         return checked

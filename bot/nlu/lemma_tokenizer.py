@@ -7,8 +7,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.message_text import clean
 from bot.nlu.dutch_pipeline import dutch_nlp
 
 
@@ -34,6 +36,14 @@ class DutchLemmaTokenizer(Tokenizer):
         execution_context: ExecutionContext,
     ) -> "DutchLemmaTokenizer":
         return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """First the text is cleaned (every later component reads it): a lone surrogate or control character
+        that reached the pipeline some other way than a channel would make spaCy or the encoder raise."""
+        for message in messages:
+            if isinstance(message.get(TEXT), str):
+                message.set(TEXT, clean(message.get(TEXT)))
+        return super().process(messages)
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         doc = dutch_nlp()(message.get(attribute))

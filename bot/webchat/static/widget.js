@@ -175,6 +175,10 @@
       outbox.splice(0).forEach(emit);
     });
     socket.on("disconnect", function () { confirmed = false; setTyping(false); status.textContent = t.reconnecting; });
+    socket.on("refused", function (reply) {
+      setTyping(false);
+      status.textContent = reply && reply.reason === "failed" ? t.failed : t.refused;
+    });
     socket.on("connect_error", function () { status.textContent = greeted ? t.reconnecting : t.unavailable; });
     socket.on("bot_uttered", function (message, acknowledge) {
       // The server keeps each numbered message until acknowledged and sends it again after a reconnect.
