@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 # No usage data leaves this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test train node-deps eval thresholds learning-curve compare-pipelines validate sample-report system-deps clean
+.PHONY: help run test train node-deps eval thresholds learning-curve compare-pipelines validate sample-report system-deps fuzz soak clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -66,6 +66,18 @@ learning-curve: $(STAMP)  ## train on 1/4, 1/2, all of the data and score each o
 
 compare-pipelines: $(STAMP)  ## train and score each NLU pipeline candidate -> docs/nlu-pipelines.md
 	$(BIN)/contactpunt compare-pipelines
+
+FUZZ_SEED ?= $(shell date +%Y%m%d)
+FUZZ_COUNTS := results/fuzz-counts.json
+
+fuzz: $(STAMP) system-deps train $(NODE_STAMP)  ## the fuzz tests with many more inputs (seed FUZZ_SEED, default today) -> docs/reliability.md
+	@mkdir -p results && rm -f $(FUZZ_COUNTS)
+	@started=$$(date +%s); code=0; \
+	CONTACTPUNT_FUZZ=deep CONTACTPUNT_FUZZ_COUNTS=$(FUZZ_COUNTS) $(BIN)/pytest -m fuzz -q --hypothesis-seed=$(FUZZ_SEED) || code=$$?; \
+	$(BIN)/python -m tests.fuzz_report $(FUZZ_COUNTS) --seed $(FUZZ_SEED) --seconds $$(( $$(date +%s) - started )) --exit-code $$code
+
+soak: $(STAMP) system-deps train $(NODE_STAMP)  ## 30 minutes of scripted conversations with handoffs on the whole system: errors, memory, files, nothing lost -> docs/reliability.md
+	$(BIN)/python -m tests.soak --minutes $${SOAK_MINUTES:-30}
 
 sample-report: $(STAMP)  ## render the periodic report from fictional data -> docs/sample-report/
 	$(BIN)/contactpunt report --sample --from 2026-01 --to 2026-10 --out docs/sample-report

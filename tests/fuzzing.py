@@ -35,3 +35,25 @@ def write_counts() -> None:
         for entry_point, count in TRIED.items():
             previous[entry_point] = previous.get(entry_point, 0) + count
         path.write_text(json.dumps(previous, indent=2, sort_keys=True))
+
+
+def typed_messages(max_size: int = 4000):
+    """Texts anybody could send: any Unicode (control characters, right-to-left, combining marks, lone
+    surrogates from a JSON escape), whitespace, emoji only, numbers, links, HTML and Markdown, one token
+    repeated, mixed scripts, up to `max_size` characters, and real reports with such things mixed in."""
+    from hypothesis import strategies as st
+
+    anything = st.text(st.characters(codec=None, exclude_categories=()), max_size=200)
+    shapes = st.sampled_from([
+        "", " ", "   ", "\n\n", "\t \u00a0\u3000", "😀", "😢😢😢", "👍🏽", "🏳️‍🌈", "???", "...", "12345", "06-12345678",
+        "https://example.com/a?b=c", "www.voorbeeld.nl", "iemand@example.com", "<script>alert(1)</script>",
+        "<b>hoi</b>", "**vet** _schuin_ `code`", "[link](javascript:alert(1))", "\u202eolleh", "مرحبا، أحتاج مساعدة",
+        "שלום", "你好，我需要帮助", "Привет", "e\u0301\u0301\u0301\u0301", "\ufeff\u200b\u200d", "\x00\x01\x7f",
+        "/greet", "/restart", '/inform_role{"role": "student"}', "/nlu_fallback", "%s %d {0} {{x}}",
+        "mijn docent raakt me aan", "he keeps following me home", "ik wil er niet meer zijn",
+    ])
+    mixed = st.tuples(shapes, anything, shapes).map(lambda parts: " ".join(parts))
+    repeated = st.tuples(st.sampled_from(["ha", "pesten", "😀", "a", "112"]), st.integers(1, 1300)).map(
+        lambda unit: " ".join([unit[0]] * unit[1]))
+    long = st.tuples(st.sampled_from("xé😀 "), st.integers(3990, 4000)).map(lambda unit: unit[0] * unit[1])
+    return st.one_of(shapes, anything, mixed, repeated, long).map(lambda text: text[:max_size])

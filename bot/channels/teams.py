@@ -15,9 +15,11 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels import MAX_MESSAGE_CHARS
 from bot.channels.pseudonym import load_key, pseudonym
 from bot.channels.pseudonym_output import PseudonymOutput
 from bot.channels.ui_texts import language_of, ui_texts
+from bot.message_text import clean
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,60 @@ class InvalidToken(Exception):
 def text_for(activity: Dict[str, Any], name: str) -> str:
     """The channel's own text in the language of the user's Teams (English for "en…", else Dutch)."""
     return ui_texts(TEXTS)[language_of(str(activity.get("locale") or ""))][name]
+
+
+def sender_of(activity: Dict[str, Any]) -> Optional[str]:
+    """Who wrote: the user's Entra object id, else their Teams id; None when the activity does not say."""
+    user = activity.get("from")
+    if not isinstance(user, dict):
+        return None
+    return next((key for key in (user.get("aadObjectId"), user.get("id")) if isinstance(key, str) and key), None)
+
+
+def unreadable(activity: Any) -> Optional[str]:
+    """Why a verified activity still cannot be handled (the reason of a 400), or None when it can."""
+    if not isinstance(activity, dict):
+        return "expected an activity"
+    conversation = activity.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str) or not conversation["id"]:
+        return "expected a conversation with an id"
+    service_url = activity.get("serviceUrl")
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        return "expected a serviceUrl"
+    if activity.get("type") == "message" and sender_of(activity) is None:
+        return "expected a sender"
+    return None
+
+
+def is_personal(activity: Dict[str, Any]) -> bool:
+    """A one-to-one chat with the bot. Teams always says which; a client that does not (the Bot Framework
+    Emulator) is taken as personal unless it calls the conversation a group."""
+    conversation = activity["conversation"]
+    return conversation.get("conversationType", "personal") == "personal" and conversation.get("isGroup") is not True
+
+
+def is_edit(activity: Dict[str, Any]) -> bool:
+    """A message the user changed (Teams tells bots in personal chats)."""
+    channel_data = activity.get("channelData")
+    return activity.get("type") == "messageUpdate" and isinstance(channel_data, dict) and channel_data.get(
+        "eventType") == "editMessage"
+
+
+def words_of(activity: Dict[str, Any]) -> str:
+    """The user's words: the text, else a button click's payload (messageBack: empty text, the payload in `value`)."""
+    text = activity.get("text")
+    text = clean(text).strip() if isinstance(text, str) else ""
+    value = activity.get("value")
+    if not text and isinstance(value, dict) and isinstance(value.get("payload"), str):
+        text = clean(value["payload"]).strip()
+    return text
+
+
+def reference_of(activity: Dict[str, Any]) -> Dict[str, Any]:
+    """Where replies to this activity go (checked by `unreadable` first)."""
+    bot = activity.get("recipient")
+    return {"service_url": activity["serviceUrl"], "conversation": activity["conversation"],
+            "bot": bot if isinstance(bot, dict) else {}}
 
 
 class SigningKeys:
@@ -191,27 +247,27 @@ class TeamsInput(InputChannel):
         except InvalidToken as reason:
             logger.warning("Refused a Teams activity (%s).", reason)
             return response.text("unauthorized", status=401)
-        if not isinstance(activity, dict) or not isinstance(activity.get("conversation"), dict):
-            return response.text("expected an activity", status=400)
+        reason = unreadable(activity)
+        if reason:
+            logger.warning("Refused a Teams activity (%s).", reason)
+            return response.text(reason, status=400)
         if activity.get("type") == "message":
             await self.handle_message(activity, on_new_message)
+        elif is_edit(activity) and is_personal(activity):  # the change is not read: say so, as Telegram does
+            await self.send(reference_of(activity), {"text": text_for(activity, "edited")})
+        # every other type (conversationUpdate, typing, invoke, reactions, ...) gets a 200 at once and silence
         return response.text("", status=200)
 
     async def handle_message(self, activity: Dict[str, Any], on_new_message: OnNewMessage) -> None:
-        reference = {"service_url": activity["serviceUrl"], "conversation": activity["conversation"],
-                     "bot": activity.get("recipient") or {}}
-        if activity["conversation"].get("conversationType", "personal") != "personal":
+        reference = reference_of(activity)
+        if not is_personal(activity):
             await self.send(reference, {"text": text_for(activity, "private_only")})
             return
-        user = activity.get("from") or {}
-        sender = pseudonym(CHANNEL, str(user.get("aadObjectId") or user.get("id")), self.pseudonym_key)
+        sender = pseudonym(CHANNEL, sender_of(activity), self.pseudonym_key)
         self.references[sender] = reference
-        text = (activity.get("text") or "").strip()
-        value = activity.get("value")
-        if not text and value:  # a button click (messageBack): empty text, the payload in `value`
-            text = str(value.get("payload") or "") if isinstance(value, dict) else str(value)
-        if not text:
-            await self.send(reference, {"text": text_for(activity, "text_only")})
+        text = words_of(activity)
+        if not text or len(text) > MAX_MESSAGE_CHARS:  # nothing to read (a picture, a file), or too much
+            await self.send(reference, {"text": text_for(activity, "too_long" if text else "text_only")})
             return
         if text.lower() in HELP_WORDS:
             await self.send(reference, {"text": text_for(activity, "help")})
@@ -250,7 +306,7 @@ class TeamsInput(InputChannel):
         async def webhook(request: Request) -> response.HTTPResponse:
             try:
                 activity = json.loads(request.body or b"null")
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested deeper than the parser goes
                 activity = None
             return await self.receive(request.headers.get("Authorization", ""), activity, on_new_message)
 

@@ -11,14 +11,15 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.pseudonym import load_key, pseudonym
 from bot.channels.pseudonym_output import PseudonymOutput
 from bot.channels.ui_texts import language_of, ui_texts
+from bot.message_text import clean
 
 logger = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and a Telegram URL holds the bot token; python-telegram-bot and
@@ -30,6 +31,7 @@ CHANNEL = "telegram"
 TEXTS = Path(__file__).parent / "telegram.yml"
 PAYLOAD, TOKEN, FORGET = "r:", "t:", "forget:"
 CALLBACK_DATA_BYTES = 64  # Telegram's limit for a button's callback_data
+MAX_TEXT_CHARS = 4096  # Telegram's longest text message: nothing longer is given to Rasa
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS = 2.0, 60.0  # pauses between attempts to reach Telegram at start
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -99,7 +101,9 @@ class TelegramInput(InputChannel):
         return TOKEN + token
 
     def pseudonym_of(self, update: Update) -> str:
-        return pseudonym(CHANNEL, str(update.effective_user.id), self.pseudonym_key)
+        """The user's pseudonym. `from` is optional in the Bot API; in a private chat the chat id is the user's id."""
+        user = update.effective_user
+        return pseudonym(CHANNEL, str(user.id if user else update.effective_chat.id), self.pseudonym_key)
 
     def sender_of(self, update: Update) -> str:
         """The user's pseudonym, remembering which chat it belongs to (for replies pushed later)."""
@@ -119,10 +123,14 @@ class TelegramInput(InputChannel):
         application = builder.build()
         forward = functools.partial(self.forward, on_new_message)
         not_private = filters.ChatType.GROUPS | filters.ChatType.CHANNEL | filters.UpdateType.CHANNEL_POSTS
+        # Business and guest messages are other people's chats the bot is let into (modes Contactpunt does not use)
+        not_ours = filters.UpdateType.BUSINESS_MESSAGES | filters.UpdateType.GUEST_MESSAGE
         application.add_handlers([
+            MessageHandler(not_ours, self.ignore),
             MessageHandler(not_private, self.on_group),
             CallbackQueryHandler(functools.partial(self.on_button, forward)),
             MessageHandler(filters.UpdateType.EDITED, self.on_edited),
+            MessageHandler(filters.StatusUpdate.ALL, self.ignore),  # a pin, a timer set: nothing the user said
             CommandHandler("start", functools.partial(self.on_start, forward)),
             CommandHandler("help", self.on_help),
             CommandHandler("stop", functools.partial(self.on_stop, forward)),
@@ -137,7 +145,12 @@ class TelegramInput(InputChannel):
 
     async def forward(self, on_new_message: OnNewMessage, update: Update, text: str,
                       output: Optional[OutputChannel] = None) -> None:
-        """Give Rasa the user's words under their pseudonym; answers go out through TelegramOutput."""
+        """Give Rasa the user's words under their pseudonym; answers go out through TelegramOutput. Blank words,
+        or more than a Telegram message holds, get a plain answer instead."""
+        text = clean(text).strip()
+        if not text or len(text) > MAX_TEXT_CHARS:
+            await update.effective_chat.send_message(text_for(update, "too_long" if text else "text_only"))
+            return
         sender = self.sender_of(update)
         await update.effective_chat.send_action(ChatAction.TYPING)
         await on_new_message(UserMessage(text, output or TelegramOutput(self), sender, input_channel=CHANNEL))
@@ -164,15 +177,34 @@ class TelegramInput(InputChannel):
 
     async def on_button(self, forward, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        await query.answer()
-        await query.edit_message_reply_markup(None)  # a choice is made once
+        await self._close_keyboard(query)
+        chat = update.effective_chat
+        if not chat or chat.type != ChatType.PRIVATE:  # our buttons are in private chats only; no chat to answer in
+            return
         data = query.data or ""
         if data.startswith(FORGET):
             await self._forget(update, confirmed=data == FORGET + "yes")
-        elif data.startswith(PAYLOAD):
+        elif data.startswith(PAYLOAD) and clean(data[len(PAYLOAD):]).strip():
             await forward(update, data[len(PAYLOAD):])
         elif data.startswith(TOKEN) and data[len(TOKEN):] in self._payloads:
             await forward(update, self._payloads.pop(data[len(TOKEN):]))
+        else:  # a token from before a restart (they are kept in memory only), or a button that is not ours
+            await chat.send_message(text_for(update, "old_button"))
+
+    @staticmethod
+    async def _close_keyboard(query: CallbackQuery) -> None:
+        """Stop the button's spinner and take the keyboard away (a choice is made once). Telegram refuses either
+        for an old press or a message that cannot be edited any more; the press counts all the same."""
+        try:
+            await query.answer()
+        except BadRequest as error:
+            logger.info("Telegram refused to answer a button press (%s).", type(error).__name__)
+        if not (query.inline_message_id or (query.message and query.message.is_accessible)):
+            return  # a message the bot can no longer see: nothing to edit
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest as error:
+            logger.info("Telegram refused to remove a keyboard (%s).", type(error).__name__)
 
     async def _forget(self, update: Update, confirmed: bool) -> None:
         if not confirmed:
@@ -189,6 +221,8 @@ class TelegramInput(InputChannel):
         await update.effective_chat.send_message(text_for(update, "forgotten"))
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message.location:  # a live location moving: an edit every few seconds, not words
+            return
         await update.effective_chat.send_message(text_for(update, "edited"))
 
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -200,6 +234,10 @@ class TelegramInput(InputChannel):
     async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_chat:
             await update.effective_chat.send_message(text_for(update, "text_only"))
+
+    @staticmethod
+    async def ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A deliberate silence (see docs/reliability.md for which updates get one, and why)."""
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("A Telegram update could not be handled (%s).", type(context.error).__name__)
@@ -282,8 +320,22 @@ class TelegramInput(InputChannel):
             return response.text("not ready", status=503)
         if not isinstance(body, dict):
             return response.text("expected an update", status=400)
-        await self.application.update_queue.put(Update.de_json(body, self.application.bot))
+        try:
+            update = Update.de_json(body, self.application.bot)
+        except Exception as error:  # not an update python-telegram-bot can read; the log says only what failed
+            logger.warning("Refused a Telegram webhook body (%s).", type(error).__name__)
+            return response.text("expected an update", status=400)
+        if not ids_are_numbers(update):
+            logger.warning("Refused a Telegram webhook body (an id that is no number).")
+            return response.text("expected an update", status=400)
+        await self.application.update_queue.put(update)
         return response.text("ok")
+
+
+def ids_are_numbers(update: Update) -> bool:
+    """python-telegram-bot keeps data per chat and user id, outside any handler: an id it cannot use as a key
+    (Telegram's are numbers) stops its update queue for good, and the bot would answer nobody any more."""
+    return all(isinstance(getattr(each, "id", 0), int) for each in (update.effective_chat, update.effective_user))
 
 
 async def forget_in_store(tracker_store: Any, sender_id: str) -> int:

@@ -12,6 +12,7 @@ from sanic import Blueprint
 from bot.channels import MAX_MESSAGE_CHARS
 from bot.channels.session_outbox import SessionOutbox
 from bot.message_text import clean
+from bot.refused_input_log import RefusedInput, install
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,9 @@ class SchoolSocketIOInput(SocketIOInput):
         # not a string, no event at all, broken JSON) is refused there instead of raising in a task nobody reads.
         self.sio.async_handlers = False
         self.sio.eio.on("message", self._guarded_packet(self.sio._handle_eio_message))
+        # Engine.IO drops a polling payload it cannot decode and goes on, but logs the traceback: one line instead.
+        install(self.sio.eio.logger, RefusedInput("a malformed Engine.IO payload", (ValueError, KeyError, IndexError,
+                                                                                   TypeError), "post request handler error"))
         handlers["session_request"] = self._checked(self._session_request, _well_formed)
         handlers[self.user_message_evt] = self._checked(
             functools.partial(self._handle_message, on_new_message), _well_formed_message)

@@ -1,6 +1,7 @@
 """aiohttp app serving the embeddable chat widget, its configuration, the case-code API and a sample school page."""
 
 import asyncio
+import json
 from pathlib import Path
 from typing import List, Optional
 
@@ -9,7 +10,7 @@ from aiohttp import web
 from bot.channels import MAX_MESSAGE_CHARS
 from bot.channels.ui_texts import ui_texts
 from bot.institution_profile import Profile
-from bot.security_headers import security_headers
+from bot.security_headers import quiet_malformed_requests, security_headers
 
 STATIC = Path(__file__).parent / "static"
 SAMPLE = Path(__file__).parent / "sample"
@@ -21,6 +22,10 @@ PROFILE_KEY = web.AppKey("profile", Profile)
 ORIGINS_KEY = web.AppKey("allowed_origins", list)
 SOCKET_KEY = web.AppKey("socket_url", str)
 QUEUE_KEY = web.AppKey("case_queue", object)
+MAX_BODY_BYTES = 64 * 1024
+#: What the widget's API says, in JSON, when aiohttp itself refuses a request.
+REFUSALS = {404: "no such address", 405: "method not allowed",
+            413: f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB"}
 
 
 @web.middleware
@@ -41,6 +46,21 @@ async def school_origins_only(request: web.Request, handler):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Vary"] = "Origin"
     return response
+
+
+@web.middleware
+async def widget_errors_in_json(request: web.Request, handler):
+    """The widget's API answers every refusal in JSON ({"error": ...}): also a wrong method, an unknown address
+    and a body over the limit, which aiohttp answers in plain text."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400 or not request.path.startswith("/widget/"):
+            raise
+        headers = {name: value for name, value in error.headers.items()
+                   if name.lower() not in ("content-type", "content-length")}
+        return web.json_response({"error": REFUSALS.get(error.status, error.reason.lower())}, status=error.status,
+                                 headers=headers)
 
 
 def _sample_page(name: str):
@@ -84,18 +104,27 @@ def _bad_request(reason: str) -> web.Response:
 
 
 async def _json(request: web.Request) -> Optional[dict]:
+    """The body as a JSON object, read as UTF-8 whatever charset is declared (RFC 8259); None if it is not one
+    (not UTF-8, not JSON, nested too deep to parse). A body over the limit raises 413."""
+    body = await request.read()
     try:
-        body = await request.json()
-    except ValueError:
+        parsed = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):
         return None
-    return body if isinstance(body, dict) else None
+    return parsed if isinstance(parsed, dict) else None
 
 
 def _text_error(text) -> Optional[str]:
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        return "a message is text"
+    if not text.strip():
         return "empty message"
     if len(text) > MAX_MESSAGE_CHARS:
         return f"message longer than {MAX_MESSAGE_CHARS} characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in the JSON): not text anyone typed
+        return "the message is not valid text"
     return None
 
 
@@ -105,8 +134,12 @@ async def case_thread(request: web.Request) -> web.Response:
     from handoff.case_queue import CaseNotFound
 
     queue = request.app[QUEUE_KEY]
+    if queue is None:
+        return web.json_response({"error": "this Contactpunt has no case codes"}, status=404)
     body = await _json(request)
-    if queue is None or body is None or not isinstance(body.get("code"), str):
+    if body is None:
+        return _bad_request("expected a JSON object, in UTF-8")
+    if not isinstance(body.get("code"), str):
         return _bad_request("expected a case code")
     loop = asyncio.get_running_loop()
     try:
@@ -126,7 +159,10 @@ async def case_thread(request: web.Request) -> web.Response:
 def create_app(profile: Profile, socket_url: str, allowed_origins: List[str], case_queue=None) -> web.Application:
     """`socket_url`: where browsers reach Rasa's socket.io channel; `allowed_origins`: the school pages
     that may embed the widget; `case_queue` (a handoff CaseQueue) enables coming back with a case code."""
-    app = web.Application(middlewares=[school_origins_only, security_headers], client_max_size=64 * 1024)
+    quiet_malformed_requests()
+    # security_headers outermost: the origin check's own refusals and preflight answers carry the headers too.
+    app = web.Application(middlewares=[security_headers, school_origins_only, widget_errors_in_json],
+                          client_max_size=MAX_BODY_BYTES)
     app[PROFILE_KEY] = profile
     app[SOCKET_KEY] = socket_url.rstrip("/")
     app[ORIGINS_KEY] = list(allowed_origins)

@@ -2,16 +2,19 @@
 
 import asyncio
 import hmac
+import re
 import secrets
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Callable, Optional
+from urllib.parse import parse_qsl
 
 import jinja2
 from aiohttp import web
+from multidict import MultiDict, MultiDictProxy
 
-from bot.security_headers import security_headers
+from bot.security_headers import quiet_malformed_requests, security_headers
 from handoff.advisers import Advisers, LoginFailed
 from handoff.case_queue import AMSTERDAM, LIVE, REFERRALS, CaseNotFound, CaseQueue, DecryptionError, aware, utcnow
 from handoff.console.sessions import ConsoleSession, SessionStore
@@ -23,6 +26,18 @@ HERE = Path(__file__).parent
 COOKIE, LOGIN_COOKIE = "cp_console", "cp_login"
 PUBLIC = ("/login", "/static/")
 MAX_REPLY_CHARS = 4000
+MAX_BODY_BYTES = 64 * 1024
+#: Longer than any login (the column holds 64): refused without a look-up, and never remembered.
+MAX_LOGIN_CHARS = 64
+#: The longest period the overview covers (ten years); a longer one is refused, not computed.
+MAX_REPORT_MONTHS = 120
+#: Case ids are UUIDs (str(uuid4())); anything else is no case, and is not looked up.
+CASE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: A month of the overview: YYYY-MM from 2000-01 to 2999-12 (no case is older; and handoff.report's month loop
+#: never ends for a last month of 9999-12 or for digits other than ASCII ones).
+MONTH = re.compile(r"2[0-9]{3}-(0[1-9]|1[0-2])")
+LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+TOTP = re.compile(r"[0-9]{6}")
 
 STATUS_LABELS = {"new": "nieuw", "claimed": "opgepakt", "live": "live met de melder", "closed": "afgesloten"}
 URGENCY_LABELS = {"acute": "Acuut gevaar", "meldplicht": "Meldplicht", "meldcode": "Meldcode", "": ""}
@@ -50,6 +65,27 @@ def _render(request: web.Request, template: str, status: int = 200, **context) -
     return web.Response(text=html, content_type="text/html", status=status)
 
 
+def _same(given: str, expected: str) -> bool:
+    """A token from the request (any text) equals ours, compared in constant time."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+async def _form(request: web.Request) -> "MultiDictProxy[str]":
+    """The posted form, as the console's pages send it: url-encoded UTF-8 of at most 64 KiB (else 413, 415 or
+    400). Read once; aiohttp's own parser would take any charset or multipart and fail on bad bytes with a 500."""
+    if "form" not in request:
+        body = await request.read()  # raises 413 past client_max_size
+        if body and (request.content_type != "application/x-www-form-urlencoded"
+                     or str(request.charset or "utf-8").lower() not in ("utf-8", "utf8")):
+            raise web.HTTPUnsupportedMediaType(text="a form is sent url-encoded, in UTF-8")
+        try:
+            fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise web.HTTPBadRequest(text="the form is not valid UTF-8") from None
+        request["form"] = MultiDictProxy(MultiDict(fields))
+    return request["form"]
+
+
 @web.middleware
 async def require_login(request: web.Request, handler):
     """Every route but the login page and static files needs a live session; POSTs need its CSRF token."""
@@ -60,9 +96,9 @@ async def require_login(request: web.Request, handler):
         if request.method == "GET" and not request.path.endswith(".json"):
             raise web.HTTPSeeOther("/login")
         raise web.HTTPUnauthorized(text="login required")
-    if request.method == "POST":
-        form = await request.post()
-        if not hmac.compare_digest(str(form.get("csrf", "")), session.csrf):
+    # A POST to no route (404, 405) gets that answer; one to a route needs the session's form token.
+    if request.method == "POST" and request.match_info.http_exception is None:
+        if not _same((await _form(request)).get("csrf", ""), session.csrf):
             raise web.HTTPForbidden(text="invalid form token; reload the page")
     request["session"] = session
     return await handler(request)
@@ -78,45 +114,58 @@ def _login_token(request: web.Request) -> str:
     """The double-submit token of the login form; kept across requests (a favicon fetch that is sent
     to /login must not replace it under an open form)."""
     current = request.cookies.get(LOGIN_COOKIE, "")
-    return current if len(current) == 32 and current.replace("-", "").replace("_", "").isalnum() \
-        else secrets.token_urlsafe(24)
+    return current if LOGIN_TOKEN.fullmatch(current) else secrets.token_urlsafe(24)
+
+
+def _login_form(request: web.Request, status: int = 200, error: Optional[str] = None) -> web.Response:
+    token = _login_token(request)
+    response = _render(request, "login.html", status=status, login_token=token, error=error)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE_KEY])
+    return response
 
 
 async def login_page(request: web.Request) -> web.Response:
-    token = _login_token(request)
-    response = _render(request, "login.html", login_token=token, error=None)
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE_KEY])
-    return response
+    return _login_form(request)
+
+
+def _login_token_matches(request: web.Request, form) -> bool:
+    """The double submit: the form's token is the one in our login cookie (a cookie we could have set)."""
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    return bool(LOGIN_TOKEN.fullmatch(cookie)) and _same(form.get("login_token", ""), cookie)
+
+
+def _totp_field(form) -> str:
+    """The code as typed (spaces allowed); anything but six ASCII digits becomes "", which never matches."""
+    code = form.get("totp", "").strip().replace(" ", "")
+    return code if TOTP.fullmatch(code) else ""
 
 
 async def login(request: web.Request) -> web.Response:
-    form = await request.post()
-    if not hmac.compare_digest(str(form.get("login_token", "")), request.cookies.get(LOGIN_COOKIE, "-")):
+    form = await _form(request)
+    if not _login_token_matches(request, form):
         raise web.HTTPForbidden(text="invalid form token; reload the page")
-    login_name, sessions = str(form.get("login", "")).strip(), request.app[SESSIONS_KEY]
-    error = "Inloggen mislukt. Controleer je gegevens."
+    login_name, sessions = form.get("login", "").strip(), request.app[SESSIONS_KEY]
+    code = _totp_field(form)
+    failed = "Inloggen mislukt. Controleer je gegevens."
+    if not 0 < len(login_name) <= MAX_LOGIN_CHARS:
+        return _login_form(request, 401, failed)  # no adviser has this login: nothing to look up or to lock
     if sessions.locked(login_name):
-        error = "Te veel pogingen. Probeer het over een kwartier opnieuw."
-    else:
-        try:
-            adviser = await _blocking(request, request.app[ADVISERS_KEY].unlock, login_name,
-                                      str(form.get("passphrase", "")), str(form.get("totp", "")))
-        except LoginFailed:
-            sessions.failed(login_name)
-        else:
-            if sessions.code_already_used(login_name, str(form.get("totp", ""))):
-                sessions.failed(login_name)
-                raise web.HTTPUnauthorized(text="This code was already used. Wait for the next one.")
-            await _blocking(request, request.app[QUEUE_KEY].record, adviser.id, "login")
-            response = web.HTTPSeeOther("/")
-            response.set_cookie(COOKIE, sessions.create(adviser), httponly=True, samesite="Strict",
-                                secure=request.app[SECURE_KEY])
-            response.del_cookie(LOGIN_COOKIE)
-            raise response
-    token = _login_token(request)
-    response = _render(request, "login.html", status=401, login_token=token, error=error)
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE_KEY])
-    return response
+        return _login_form(request, 401, "Te veel pogingen. Probeer het over een kwartier opnieuw.")
+    try:
+        adviser = await _blocking(request, request.app[ADVISERS_KEY].unlock, login_name,
+                                  form.get("passphrase", ""), code)
+    except LoginFailed:
+        sessions.failed(login_name)
+        return _login_form(request, 401, failed)
+    if sessions.code_already_used(login_name, code):
+        sessions.failed(login_name)
+        raise web.HTTPUnauthorized(text="This code was already used. Wait for the next one.")
+    await _blocking(request, request.app[QUEUE_KEY].record, adviser.id, "login")
+    response = web.HTTPSeeOther("/")
+    response.set_cookie(COOKIE, sessions.create(adviser), httponly=True, samesite="Strict",
+                        secure=request.app[SECURE_KEY])
+    response.del_cookie(LOGIN_COOKIE)
+    raise response
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -139,9 +188,11 @@ async def queue_page(request: web.Request) -> web.Response:
 
 async def _open(request: web.Request, audit: bool):
     session: ConsoleSession = request["session"]
+    case_id = request.match_info["case_id"]
+    if not CASE_ID.fullmatch(case_id):
+        raise web.HTTPNotFound(text="case not found")
     try:
-        return await _blocking(request, request.app[QUEUE_KEY].open_case, session.adviser,
-                               request.match_info["case_id"], audit)
+        return await _blocking(request, request.app[QUEUE_KEY].open_case, session.adviser, case_id, audit)
     except (CaseNotFound, DecryptionError):
         raise web.HTTPNotFound(text="case not found") from None
 
@@ -193,7 +244,7 @@ async def claim(request: web.Request) -> web.Response:
 
 async def reply(request: web.Request) -> web.Response:
     session: ConsoleSession = request["session"]
-    text = str((await request.post()).get("text", "")).strip()
+    text = (await _form(request)).get("text", "").strip()
     if not text or len(text) > MAX_REPLY_CHARS:
         raise web.HTTPBadRequest(text=f"a reply is 1 to {MAX_REPLY_CHARS} characters")
     view = await _open(request, audit=False)
@@ -216,7 +267,7 @@ async def end_live(request: web.Request) -> web.Response:
 
 async def close(request: web.Request) -> web.Response:
     session: ConsoleSession = request["session"]
-    referral = str((await request.post()).get("referral", ""))
+    referral = (await _form(request)).get("referral", "")
     if referral not in REFERRALS:
         raise web.HTTPBadRequest(text="choose a referral")
     view = await _open(request, audit=False)
@@ -227,8 +278,17 @@ async def close(request: web.Request) -> web.Response:
 
 
 def _period(request: web.Request) -> tuple:
+    """(first, last month) asked for, YYYY-MM each, at most MAX_REPORT_MONTHS apart; else 400."""
     first, last = default_period()
-    return request.query.get("from", first), request.query.get("to", last)
+    first, last = request.query.get("from", first), request.query.get("to", last)
+    if not (MONTH.fullmatch(first) and MONTH.fullmatch(last)):
+        raise web.HTTPBadRequest(text="a month is written YYYY-MM, from 2000-01 to 2999-12")
+    if first > last:
+        raise web.HTTPBadRequest(text="the first month comes after the last")
+    span = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:]) - int(first[5:]) + 1
+    if span > MAX_REPORT_MONTHS:
+        raise web.HTTPBadRequest(text=f"a period is at most {MAX_REPORT_MONTHS} months")
+    return first, last
 
 
 async def _overview(request: web.Request):
@@ -262,7 +322,8 @@ def create_console(queue: CaseQueue, advisers: Advisers, rasa: Optional[RasaClie
                    overview: Callable, secure_cookies: bool = False) -> web.Application:
     """`procedures`: per location, what an adviser must do in a meldplicht case (from the profiles);
     `overview(first_month, last_month)`: the anonymised report."""
-    app = web.Application(middlewares=[security_headers, require_login], client_max_size=64 * 1024)
+    quiet_malformed_requests()
+    app = web.Application(middlewares=[security_headers, require_login], client_max_size=MAX_BODY_BYTES)
     app[QUEUE_KEY], app[ADVISERS_KEY], app[RASA_KEY] = queue, advisers, rasa
     app[SESSIONS_KEY], app[SECURE_KEY], app[PROCEDURES_KEY] = SessionStore(), secure_cookies, procedures
     app[OVERVIEW_KEY] = overview

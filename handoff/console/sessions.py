@@ -72,11 +72,19 @@ class SessionStore:
     def end(self, token: Optional[str]) -> None:
         self._sessions.pop(token or "", None)
 
+    def _recent_failures(self, login: str, now: float) -> list:
+        """This login's failures within the lockout window; a login with none is not kept at all (asking for
+        any name must not make the store grow)."""
+        recent = [t for t in self._failures.pop(login, []) if now - t < LOCKOUT_SECONDS]
+        if recent:
+            self._failures[login] = recent
+        return recent
+
     def locked(self, login: str) -> bool:
-        now = self._clock()
-        recent = [t for t in self._failures.get(login, []) if now - t < LOCKOUT_SECONDS]
-        self._failures[login] = recent
-        return len(recent) >= MAX_FAILURES
+        return len(self._recent_failures(login, self._clock())) >= MAX_FAILURES
 
     def failed(self, login: str) -> None:
-        self._failures.setdefault(login, []).append(self._clock())
+        now = self._clock()
+        for name in [n for n, times in self._failures.items() if now - times[-1] >= LOCKOUT_SECONDS]:
+            del self._failures[name]  # nobody is locked by failures this old
+        self._failures[login] = [*self._recent_failures(login, now), now]
