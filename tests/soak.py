@@ -197,7 +197,8 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=15.0, help="seconds between two new conversations (15)")
     parser.add_argument("--no-docs", action="store_true", help="print the figures only; leave docs/ alone")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="contactpunt-soak-") as data, running_stack(Path(data)) as stack:
+    log = Path("results/soak-stack.log")
+    with tempfile.TemporaryDirectory(prefix="contactpunt-soak-") as data, running_stack(Path(data), log) as stack:
         result = asyncio.run(soak(stack, args.minutes, args.every))
     text = markdown(result)
     print(text)

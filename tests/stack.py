@@ -20,9 +20,10 @@ PASSPHRASE = "een lange wachtzin voor de test"
 
 
 @contextmanager
-def running_stack(data: Path) -> Iterator[Dict]:
+def running_stack(data: Path, log_path: Path = LOG) -> Iterator[Dict]:
     """Adviser 'anna' for rocmn, the console, and all three channels: the widget's socket.io behind a relay
-    the test can cut, Telegram polling a fake Bot API, Teams trusting a fake Microsoft."""
+    the test can cut, Telegram polling a fake Bot API, Teams trusting a fake Microsoft. Everything the system
+    writes goes to `log_path`."""
     web_port, console_port, rasa_port = free_port(), free_port(), free_port()
     with ExitStack() as stack:
         relay = stack.enter_context(TcpRelay(rasa_port))
@@ -39,16 +40,16 @@ def running_stack(data: Path) -> Iterator[Dict]:
                                 "--location", "rocmn", "--passphrase-stdin"], input=PASSPHRASE + "\n", cwd=ROOT,
                                env=env, capture_output=True, text=True, check=True)
         seed = base64.b32decode(re.search(r"secret: ([A-Z2-7=]+)", added.stdout).group(1))
-        ARTIFACTS.mkdir(exist_ok=True)
-        with open(LOG, "wb") as log:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "run", "--no-browser", "--port", str(web_port),
                  "--console-port", str(console_port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_for(f"http://127.0.0.1:{web_port}/widget/config", process, seconds=300, log=LOG)
+            wait_for(f"http://127.0.0.1:{web_port}/widget/config", process, seconds=300, log=log_path)
             yield {"chat": f"http://127.0.0.1:{web_port}/", "origin": f"http://127.0.0.1:{web_port}",
                    "console": f"http://127.0.0.1:{console_port}/", "socket": f"http://127.0.0.1:{relay.port}",
-                   "relay": relay, "seed": seed, "data": data, "log": LOG, "telegram": telegram,
+                   "relay": relay, "seed": seed, "data": data, "log": log_path, "telegram": telegram,
                    "microsoft": microsoft, "teams_webhook": f"http://127.0.0.1:{rasa_port}/webhooks/teams/webhook",
                    "pid": process.pid}
         finally:
