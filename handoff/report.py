@@ -3,6 +3,7 @@
 import csv
 import io
 import random
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,20 +38,22 @@ class Overview:
     sections: List[Section]
 
 
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}", re.ASCII)
+
+
+def _year_month(value: str) -> tuple:
+    if not (isinstance(value, str) and _MONTH.fullmatch(value) and 1 <= int(value[5:]) <= 12):
+        raise ValueError(f"a month is written YYYY-MM, not {value!r}")
+    return int(value[:4]), int(value[5:])
+
+
 def months_between(first: str, last: str) -> List[str]:
-    """'2026-01'..'2026-03' -> ['2026-01', '2026-02', '2026-03']."""
-    for value in (first, last):
-        year, _, month = value.partition("-")
-        if not (year.isdigit() and month.isdigit() and len(year) == 4 and 1 <= int(month) <= 12):
-            raise ValueError(f"a month is written YYYY-MM, not {value!r}")
-    if first > last:
+    """'2026-01'..'2026-03' -> ['2026-01', '2026-02', '2026-03'] (ASCII digits only; compared as numbers)."""
+    start, end = _year_month(first), _year_month(last)
+    if start > end:
         raise ValueError(f"{first} comes after {last}")
-    year, month = int(first[:4]), int(first[5:])
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    count = (end[0] - start[0]) * 12 + end[1] - start[1] + 1
+    return [f"{start[0] + (start[1] - 1 + n) // 12:04d}-{(start[1] - 1 + n) % 12 + 1:02d}" for n in range(count)]
 
 
 def _table(rows: Sequence[str], months: List[str], pairs: List[tuple], threshold: int) -> Table:

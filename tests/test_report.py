@@ -151,3 +151,16 @@ def test_the_sample_report_in_a_real_browser():
         browser.save_screenshot(str(ARTIFACTS / "sample-report.png"))
     finally:
         browser.quit()
+
+
+@pytest.mark.parametrize("last", ["٢٠٢٦-٠١", "2026-1", "2026-13", "２０２６-０１", "20260-01", ""])
+def test_a_month_in_another_shape_is_refused_not_looped_over(last):
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        months_between("2026-01", last)
+
+
+def test_months_run_across_years_and_up_to_the_last_possible_one():
+    assert months_between("2026-11", "2027-02") == ["2026-11", "2026-12", "2027-01", "2027-02"]
+    assert months_between("9999-11", "9999-12") == ["9999-11", "9999-12"]
+    with pytest.raises(ValueError, match="comes after"):
+        months_between("2027-01", "2026-12")
