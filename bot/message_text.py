@@ -1,4 +1,4 @@
-"""What a channel passes on of a typed message (no lone surrogates or control characters), and whether it holds words."""
+"""What a channel passes on of a typed message (no lone surrogates, control characters or console-only intents), and whether it holds words."""
 
 import re
 import unicodedata
@@ -6,12 +6,17 @@ import unicodedata
 #: Links and e-mail addresses carry no report by themselves: a message of only these cannot be understood.
 _LINK = re.compile(r"(?:https?://|www\.)\S*|\S+@\S+\.\S+", re.IGNORECASE)
 _KEPT_CONTROLS = "\n\t"
+#: Intents only the adviser console may trigger (through Rasa's API, with a token). Typed as "/EXTERNAL_…" by a
+#: reporter, Rasa would take the text for the intent: an adviser joining, speaking or leaving that never did.
+_CONSOLE_ONLY = re.compile(r"\s*/(?=external_)", re.IGNORECASE)
 
 
 def clean(text: str) -> str:
-    """The text without what nobody types and later steps cannot store or encode: lone UTF-16 surrogates
-    (from a JSON escape such as \\ud800) and control characters other than newline and tab."""
-    return "".join(char for char in text if char in _KEPT_CONTROLS or unicodedata.category(char) not in ("Cs", "Cc"))
+    """The text without what nobody types and later steps cannot store or encode (lone UTF-16 surrogates from a
+    JSON escape such as \\ud800, control characters other than newline and tab), and with the slash taken off a
+    console-only intent, so that it stays words."""
+    text = "".join(char for char in text if char in _KEPT_CONTROLS or unicodedata.category(char) not in ("Cs", "Cc"))
+    return _CONSOLE_ONLY.sub("", text, count=1) if _CONSOLE_ONLY.match(text) else text
 
 
 def has_words(text: object) -> bool:
