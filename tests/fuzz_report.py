@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.reliability_doc import write_section
+from tests.reliability_doc import publish
 
 #: What each counter of tests/fuzzing.py stands for, in the order of the table.
 ENTRY_POINTS = {
@@ -48,9 +48,7 @@ def main() -> int:
     parser.add_argument("--exit-code", type=int, required=True, help="pytest's exit code")
     args = parser.parse_args()
     counts = json.loads(args.counts.read_text()) if args.counts.exists() else {}
-    text = markdown(counts, args.seed, args.seconds, args.exit_code)
-    print(text)
-    write_section("fuzz", text)
+    publish("fuzz", markdown(counts, args.seed, args.seconds, args.exit_code))
     return args.exit_code
 
 

@@ -14,3 +14,9 @@ def write_section(name: str, markdown: str, doc: Path = DOC) -> None:
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block + "\n"
     doc.write_text(text, encoding="utf-8")
+
+
+def publish(name: str, markdown: str, doc: Path = DOC) -> None:
+    """Print the section and write it into the document."""
+    print(markdown)
+    write_section(name, markdown, doc)

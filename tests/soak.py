@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from tests.console_client import Console
-from tests.reliability_doc import write_section
+from tests.reliability_doc import publish
 from tests.socket_chat import SocketReporter, text_has
 from tests.stack import children_of, running_stack
 
@@ -200,10 +200,10 @@ def main() -> int:
     log = Path("results/soak-stack.log")
     with tempfile.TemporaryDirectory(prefix="contactpunt-soak-") as data, running_stack(Path(data), log) as stack:
         result = asyncio.run(soak(stack, args.minutes, args.every))
-    text = markdown(result)
-    print(text)
-    if not args.no_docs:
-        write_section("soak", text)
+    if args.no_docs:
+        print(markdown(result))
+    else:
+        publish("soak", markdown(result))
     return 0 if not result["tally"].errors and not result["lost"] else 1
 
 
