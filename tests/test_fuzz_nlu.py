@@ -56,7 +56,7 @@ def assert_contract(result: dict) -> None:
     assert result["check"] in CHECKS
 
 
-@fuzz_settings(examples=100, deep_examples=3000)
+@fuzz_settings(examples=60, deep_examples=3000)
 @given(text=typed_messages())
 def test_any_text_gets_a_type_flags_and_a_confidence(classify, text):
     tried("nlu")
@@ -64,7 +64,7 @@ def test_any_text_gets_a_type_flags_and_a_confidence(classify, text):
     assert_contract(classify.answer(json.dumps({"text": text}).encode()))
 
 
-@fuzz_settings(examples=50, deep_examples=1500)
+@fuzz_settings(examples=30, deep_examples=1500)
 @given(line=st.one_of(
     st.binary(max_size=300),
     st.text(max_size=300).map(str.encode),
