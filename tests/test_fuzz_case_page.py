@@ -85,6 +85,15 @@ def text_refused(text) -> bool:
     return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
 
 
+def same_case(code, known):
+    """"open" or "closed" when a code of any shape reads as that case's code (Hypothesis finds them), else None."""
+    try:
+        typed = normalise(code) if isinstance(code, str) else None
+    except InvalidCaseCode:
+        return None
+    return next((kind for kind, real in known.items() if typed == normalise(real)), None)
+
+
 @st.composite
 def bodies(draw, known):
     """(bytes, content type, expectation) where expectation is a dict of what the body is."""
@@ -94,6 +103,7 @@ def bodies(draw, known):
     content_type = draw(st.sampled_from(CONTENT_TYPES))
     if kind == "object":
         code, case = draw(codes(known))
+        case = same_case(code, known) or case
         document = {} if code is None and case is None else {"code": code}
         if draw(st.booleans()):
             document["text"] = draw(texts())
@@ -134,7 +144,8 @@ def expected_case_answer(body):
         normalise(document["code"])
     except InvalidCaseCode:
         return 400, "not a case code"
-    if case == "unknown" or (case == "closed" and "text" in document):
+    # a random code that happens to read as a code (ten "ß" are twenty "S") is an unknown one
+    if case not in ("open", "closed") or (case == "closed" and "text" in document):
         return 404, "unknown or closed case"
     return 200, None
 
