@@ -167,6 +167,16 @@ def test_no_packet_breaks_the_server(stack, loop, packet):
     loop(send())
 
 
+@pytest.mark.parametrize("text", ["", "   ", "\n\t ", "😢😢😢", "https://example.com/foto.jpg"])
+def test_a_message_without_words_is_told_it_could_not_be_read_and_how_to_get_help(stack, loop, text):
+    async def scenario():
+        async with SocketReporter(stack["socket"], stack["origin"]) as chat:
+            return [reply.get("text") or "" for reply in await answer_to(chat, text)]
+
+    replies = " ".join(loop(scenario()))
+    assert "geen woorden lezen" in replies and "112" in replies and "113" in replies, replies
+
+
 def test_one_connection_holds_one_session_and_speaks_only_for_it(stack, loop):
     async def scenario():
         connection = await Refusals(stack).connect()
