@@ -56,7 +56,7 @@ def assert_contract(result: dict) -> None:
     assert result["check"] in CHECKS
 
 
-@fuzz_settings(examples=60, deep_examples=3000)
+@fuzz_settings(examples=40, deep_examples=3000)
 @given(text=typed_messages())
 def test_any_text_gets_a_type_flags_and_a_confidence(classify, text):
     tried("nlu")
