@@ -62,9 +62,11 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
             )
 
     def process(self, messages: List[Message]) -> List[Message]:
-        readable = [message for message in messages if has_words(message.get(TEXT))]
+        readable = []
         for message in messages:
-            if not has_words(message.get(TEXT)):
+            if has_words(message.get(TEXT)):
+                readable.append(message)
+            else:
                 message.set("intent", dict(NO_INTENT), add_to_output=True)
                 message.set("intent_ranking", [], add_to_output=True)
         if readable:

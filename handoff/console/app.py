@@ -19,7 +19,7 @@ from handoff.advisers import Advisers, LoginFailed
 from handoff.case_queue import AMSTERDAM, LIVE, REFERRALS, CaseNotFound, CaseQueue, DecryptionError, aware, utcnow
 from handoff.console.sessions import ConsoleSession, SessionStore
 from handoff.rasa_client import RasaClient, RasaUnavailable
-from handoff.report import default_period, to_csv
+from handoff.report import default_period, months_between, to_csv
 from handoff.report_render import context as report_context, environment as report_environment, label
 
 HERE = Path(__file__).parent
@@ -33,8 +33,7 @@ MAX_LOGIN_CHARS = 64
 MAX_REPORT_MONTHS = 120
 #: Case ids are UUIDs (str(uuid4())); anything else is no case, and is not looked up.
 CASE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-#: A month of the overview: YYYY-MM from 2000-01 to 2999-12 (no case is older; and handoff.report's month loop
-#: never ends for a last month of 9999-12 or for digits other than ASCII ones).
+#: A month of the overview: YYYY-MM in ASCII digits from 2000-01 to 2999-12 (no case is older or that far ahead).
 MONTH = re.compile(r"2[0-9]{3}-(0[1-9]|1[0-2])")
 LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 TOTP = re.compile(r"[0-9]{6}")
@@ -285,8 +284,7 @@ def _period(request: web.Request) -> tuple:
         raise web.HTTPBadRequest(text="a month is written YYYY-MM, from 2000-01 to 2999-12")
     if first > last:
         raise web.HTTPBadRequest(text="the first month comes after the last")
-    span = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:]) - int(first[5:]) + 1
-    if span > MAX_REPORT_MONTHS:
+    if len(months_between(first, last)) > MAX_REPORT_MONTHS:
         raise web.HTTPBadRequest(text=f"a period is at most {MAX_REPORT_MONTHS} months")
     return first, last
 
