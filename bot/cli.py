@@ -8,12 +8,17 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from bot.classifier import ModelNotFound
-from bot.evaluation import FLAGS, DatasetError
-from bot.institution_profile import PROFILE_DIR, ProfileError, load_profile
-from bot.tracker_store.keyring import KeyringError
-from handoff.adviser_cli import add_adviser_commands
-from handoff.report import default_period
+from bot import quiet_warnings
+
+# Before Rasa and its libraries are imported: their deprecation notices are not for the person at the prompt.
+quiet_warnings.install()
+
+from bot.classifier import ModelNotFound  # noqa: E402 (after the warning filters)
+from bot.evaluation import FLAGS, DatasetError  # noqa: E402
+from bot.institution_profile import PROFILE_DIR, ProfileError, load_profile  # noqa: E402
+from bot.tracker_store.keyring import KeyringError  # noqa: E402
+from handoff.adviser_cli import add_adviser_commands  # noqa: E402
+from handoff.report import default_period  # noqa: E402
 
 DOCS = Path("docs")
 PIPELINES = Path("eval/pipelines")
@@ -196,8 +201,8 @@ def cmd_compare_pipelines(args: argparse.Namespace) -> int:
         started = time.monotonic()
         try:
             subprocess.run(
-                [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", "data/nlu",
-                 "--out", str(out), "--fixed-model-name", config.stem],
+                quiet_warnings.command("rasa", "train", "nlu", "--config", str(config), "--nlu", "data/nlu",
+                                       "--out", str(out), "--fixed-model-name", config.stem),
                 check=True, timeout=args.budget,
             )
         except subprocess.TimeoutExpired:
@@ -224,6 +229,8 @@ def cmd_compare_pipelines(args: argparse.Namespace) -> int:
         "on). Machine: 2 CPU cores. DIET runs 40 epochs: at this data size that is more gradient steps than",
         "its default 100 epochs were on the first, seven times smaller data. A candidate whose training",
         f"takes longer than {args.budget} s (`make train` must stay within 10 minutes) is stopped.",
+        "Not part of `make test` (about 40 minutes of both cores): run it by hand after changing a candidate;",
+        "tests/test_quiet_install.py checks that every candidate is YAML without duplicate keys.",
         "",
         "| pipeline | macro-F1 | accuracy | train (s) | parse (ms/msg) |",
         "|---|---:|---:|---:|---:|",

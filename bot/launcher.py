@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Tuple
 import yaml
 from aiohttp import web
 
+from bot import quiet_warnings
 from bot.classifier import latest_model
 from bot.data_dir import data_dir
 from bot.model_seal import ModelNotSealed, verify as verify_model
@@ -93,7 +94,7 @@ def service_commands(endpoints: Path, credentials: Path, jwt_secret: str,
     local user could read in `ps`: `bot.rasa_main` adds it from the environment inside the process."""
     python = sys.executable
     return [
-        ([python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)], {}),
+        (quiet_warnings.command("rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)), {}),
         ([python, "-m", "bot.rasa_main", "run", "--interface", HOST, "--port", str(RASA_PORT),
           "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
           "--enable-api", "--jwt-method", "HS256"], {JWT_SECRET_ENV: jwt_secret}),

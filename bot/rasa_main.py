@@ -12,6 +12,9 @@ def main() -> None:
         # One token with "=": a secret that starts with "-" (token_urlsafe does, 1 in 64) would
         # otherwise be taken for an option, and Rasa would refuse to start.
         sys.argv.append(f"--jwt-secret={secret}")
+    from bot import quiet_warnings
+
+    quiet_warnings.install()  # Rasa's libraries' deprecation notices are not for whoever runs the system
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
