@@ -6,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import profile, reply_language
+from actions.conversation import audience, profile, reply_language
 from bot.labels import BEHAVIOUR_TYPES
 from bot.message_text import has_words
 
@@ -17,23 +17,25 @@ CANDIDATE_CONFIDENCE = 0.1
 def reflect(dispatcher: CollectingDispatcher, behaviour: str, tracker: Tracker) -> List[Dict[Text, Any]]:
     """Say what it sounds like, in the policy's words, and check that we understood.
 
-    A minor hears once what confidentiality means for them (unless the duty to report applies,
-    which has its own explanation).
+    Someone writing about another person (their child, a student, a friend) hears the definition about
+    that person. When a minor is involved, what confidentiality means for minors is said once, to
+    whoever writes (unless the duty to report applies, which has its own explanation).
     """
     language = reply_language(tracker)
     institution = profile()
+    reader = audience(tracker)
     described = institution.behaviours[behaviour]
     events: List[Dict[Text, Any]] = [SlotSet("behaviour_type", behaviour)]
     dispatcher.utter_message(
         response="utter_reflect_behaviour",
         behaviour_name=described.name.get(language),
-        behaviour_definition=described.definition.get(language),
+        behaviour_definition=institution.definition(behaviour, reader).get(language),
     )
     if described.note:
         dispatcher.utter_message(text=described.note.get(language))
     handled = list(tracker.get_slot("safeguarding_handled") or [])
     if tracker.get_slot("minor") is True and not tracker.get_slot("meldplicht") and "minor" not in handled:
-        dispatcher.utter_message(text=institution.confidentiality.minors.get(language))
+        dispatcher.utter_message(text=institution.confidentiality_for(reader).minors.get(language))
         events.append(SlotSet("safeguarding_handled", handled + ["minor"]))
     dispatcher.utter_message(response="utter_check_understanding")
     return events

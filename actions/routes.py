@@ -7,28 +7,34 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import profile, reply_language, reporter_role
+from actions.audience import ask_role, say_what_was_understood
+from actions.conversation import audience, profile, reply_language
 
 
 def explain(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> List[Dict[Text, Any]]:
-    """Send the profile's text on `topic` for the reporter's role, or ask the role first."""
-    role = reporter_role(tracker)
-    if role is None:
-        dispatcher.utter_message(response="utter_ask_role")
+    """Send the profile's text on `topic` for this reporter (their role, or whom they write about).
+
+    What was inferred is said once, so it can be corrected; the role is asked only when nothing said
+    decides it.
+    """
+    reader = audience(tracker)
+    if reader is None:
+        ask_role(dispatcher, tracker)
         return [SlotSet("requested_topic", topic)]
+    events = say_what_was_understood(dispatcher, tracker)
     language = reply_language(tracker)
     institution = profile()
-    routes = institution.routes_for(role)
+    routes = institution.routes[reader]
     texts = {
         "routes": [routes.overview],
         "informal": [routes.informal],
-        "contacts": [routes.contacts, institution.first_conversation],
+        "contacts": [routes.contacts, institution.first_conversation_for(reader)],
         "complaint": [routes.complaint],
     }[topic]
     for text in texts:
         dispatcher.utter_message(text=text.get(language))
     dispatcher.utter_message(response="utter_offer_next_steps")
-    return [SlotSet("requested_topic", None)]
+    return events + [SlotSet("requested_topic", None)]
 
 
 class _ExplainTopic(Action, ABC):

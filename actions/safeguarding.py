@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.behaviour import reflect
-from actions.conversation import profile, reply_language, reporter_role
+from actions.conversation import audience, profile, reply_language, reporter_role
 from bot.labels import BEHAVIOUR_TYPES
 from bot.safeguarding.flags import (
     CHECK_SLOT,
@@ -95,7 +95,7 @@ class ActionRespondSafeguarding(Action):
         pending = pending_flags(tracker.get_slot)
         language = reply_language(tracker)
         texts = profile().safeguarding
-        staff = flags.reporter_is_staff or reporter_role(tracker) == "medewerker"
+        staff = flags.reporter_is_staff or reporter_role(tracker) == "medewerker" or audience(tracker) == "staff_told"
         for flag in pending:
             if flag == "acute":
                 suicidal = any(reason.startswith("acute:suicidal") for reason in flags.reasons)

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import yaml
-from pydantic import BaseModel, Extra, ValidationError, constr, validator
+from pydantic import BaseModel, Extra, ValidationError, constr, root_validator, validator
 
-from bot.labels import BEHAVIOUR_TYPES, ROLES
+from bot.audience import Reporter
+from bot.labels import BEHAVIOUR_TYPES, OTHER_AUDIENCES, PERSONS, ROLES
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 DEFAULT_PROFILE = "rocmn"
@@ -37,7 +38,8 @@ class Text(_Strict):
 
 class Behaviour(_Strict):
     name: Text
-    definition: Text
+    definition: Text  # to the person it happened to
+    definition_other: Text  # about someone else (a parent, a friend, a teacher writes): neither "je" nor "u"
     source: constr(min_length=1)
     note: Optional[Text] = None
 
@@ -50,11 +52,24 @@ class RoleRoutes(_Strict):
     source: constr(min_length=1)
 
 
-class Confidentiality(_Strict):
+class ConfidentialityTexts(_Strict):
+    """What stays confidential, told to one audience: about this chat, in general, and for minors."""
+
+    chat: Text
     general: Text
     minors: Text
-    chat: Text
+
+
+class Confidentiality(ConfidentialityTexts):
+    """The texts for the person it happened to, and `audiences` for those who write about someone else."""
+
+    audiences: Dict[str, ConfidentialityTexts]
     source: constr(min_length=1)
+
+
+class RoleName(_Strict):
+    name: Text  # "Je schrijft als {name}"
+    button: Text  # the answer button when the role is asked
 
 
 class Safeguarding(_Strict):
@@ -73,10 +88,13 @@ class Profile(_Strict):
     source_document: constr(min_length=1)
     quick_exit_url: constr(regex=r"^https://")
     default_role: str
+    roles: Dict[str, RoleName]
+    treat_as: Dict[str, str] = {}
     adviser_title: Text
     behaviours: Dict[str, Behaviour]
     routes: Dict[str, RoleRoutes]
     first_conversation: Text
+    first_conversation_formal: Text  # the same to a parent, with "u"
     confidentiality: Confidentiality
     safeguarding: Safeguarding
     direct_contact: Text
@@ -92,22 +110,75 @@ class Profile(_Strict):
             )
         return value
 
-    @validator("routes")
-    def _known_roles(cls, value: Dict[str, RoleRoutes]) -> Dict[str, RoleRoutes]:
+    @validator("roles")
+    def _roles_are_known(cls, value: Dict[str, RoleName]) -> Dict[str, RoleName]:
         unknown = set(value) - set(ROLES)
         if unknown:
             raise ValueError(f"unknown roles {sorted(unknown)}; allowed: {', '.join(ROLES)}")
         return value
 
-    @validator("default_role")
-    def _default_role_has_routes(cls, value: str, values: Dict) -> str:
-        if "routes" in values and value not in values["routes"]:
-            raise ValueError(f"'{value}' has no entry under routes")
+    @validator("treat_as")
+    def _every_role_is_served(cls, value: Dict[str, str], values: Dict) -> Dict[str, str]:
+        roles = set(values.get("roles") or {})
+        for role, instead in value.items():
+            if role not in ROLES or instead not in roles:
+                raise ValueError(f"'{role}: {instead}' must map a known role to one under roles ({', '.join(roles)})")
+        missing = set(ROLES) - roles - set(value)
+        if missing:
+            raise ValueError(f"roles {sorted(missing)} are neither under roles nor under treat_as")
         return value
 
-    def routes_for(self, role: Optional[str]) -> RoleRoutes:
-        """Routes for a reporter role; roles this institution does not distinguish get the default."""
-        return self.routes.get(role or "", self.routes[self.default_role])
+    @validator("routes")
+    def _known_routes(cls, value: Dict[str, RoleRoutes]) -> Dict[str, RoleRoutes]:
+        unknown = set(value) - set(ROLES) - set(OTHER_AUDIENCES)
+        if unknown:
+            raise ValueError(f"unknown route sets {sorted(unknown)}; allowed: {', '.join(ROLES + OTHER_AUDIENCES)}")
+        return value
+
+    @validator("default_role")
+    def _default_role_is_a_role(cls, value: str, values: Dict) -> str:
+        if "roles" in values and value not in values["roles"]:
+            raise ValueError(f"'{value}' is not under roles")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _texts_for_everyone(cls, values: Dict) -> Dict:
+        """Every role writing about every person gets routes and confidentiality texts in both languages."""
+        served = frozenset(values["routes"])
+        for role in ROLES:
+            for person in PERSONS:
+                audience = Reporter(role=role, person=person).audience(values["treat_as"], served)
+                if audience is None or audience not in values["routes"]:
+                    wanted = audience or values["treat_as"].get(role, role)
+                    raise ValueError(f"routes -> {wanted}: missing, needed for a {role} writing about {person}")
+                if _is_about_someone_else(audience) and audience not in values["confidentiality"].audiences:
+                    raise ValueError(f"confidentiality -> audiences -> {audience}: missing, needed for a {role}"
+                                     f" writing about {person}")
+        return values
+
+    def audience(self, reporter: Reporter) -> Optional[str]:
+        """Whose texts this reporter gets (a key of routes), or None when the role must be asked."""
+        return reporter.audience(self.treat_as, frozenset(self.routes))
+
+    def confidentiality_for(self, audience: Optional[str]) -> ConfidentialityTexts:
+        if _is_about_someone_else(audience):
+            return self.confidentiality.audiences[audience]
+        return self.confidentiality
+
+    def definition(self, behaviour: str, audience: Optional[str]) -> Text:
+        described = self.behaviours[behaviour]
+        return described.definition_other if _is_about_someone_else(audience) else described.definition
+
+    def first_conversation_for(self, audience: Optional[str]) -> Text:
+        return self.first_conversation_formal if audience == "ouder" else self.first_conversation
+
+    def role_name(self, role: str) -> Text:
+        return self.roles[self.treat_as.get(role, role)].name
+
+
+def _is_about_someone_else(audience: Optional[str]) -> bool:
+    """A parent about their child, a staff member a student told, a friend or colleague: not the one it happened to."""
+    return audience in ("ouder",) + OTHER_AUDIENCES
 
 
 def _profile_path(name: str) -> Path:

@@ -17,7 +17,14 @@ NO_BEHAVIOUR = "geen"
 #: All nine classification labels, in the order used for reports.
 TYPE_LABELS = BEHAVIOUR_TYPES + (NO_BEHAVIOUR,)
 
-ROLES = ("student", "ouder", "medewerker", "stagiair", "oud_student")
+ROLES = ("student", "ouder", "medewerker", "stagiair", "oud_student", "promovendus")
+
+#: Whom it happened to, as the reporter says it: themselves, their child, a student who told them
+#: (the reporter works there), a friend or fellow student, a colleague.
+PERSONS = ("self", "child", "student", "friend", "colleague")
+
+#: The texts written for someone who writes about another person (bot/audience.py chooses).
+OTHER_AUDIENCES = ("staff_told", "bystander")
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"

@@ -116,7 +116,7 @@ def add_sample_registrations(sessions: sessionmaker, months: List[str], seed: in
         for month in months:
             for _ in range(rng.randint(12, 30)):
                 kind = rng.choices(list(weights), list(weights.values()))[0]
-                role = rng.choices(ROLES, (12, 3, 4, 2, 1))[0]
+                role = rng.choices(ROLES, (12, 3, 4, 2, 1, 1))[0]
                 minor = rng.choice([1, 0, None])
                 flags = sorted({f for f in ("staff_perpetrator", "meldcode", "acute") if rng.random() < 0.08})
                 location = rng.choices(list(locations), (3, 1))[0]

@@ -3,8 +3,11 @@
 import pytest
 import yaml
 
+import re
+
+from bot.audience import Reporter
 from bot.institution_profile import PROFILE_DIR, ProfileError, active_profile, load_profile
-from bot.labels import BEHAVIOUR_TYPES, ROLES
+from bot.labels import BEHAVIOUR_TYPES, LANGUAGES, OTHER_AUDIENCES, PERSONS, ROLES
 
 
 def all_text(node) -> str:
@@ -19,12 +22,61 @@ def all_text(node) -> str:
 def test_profile_is_valid_and_complete(name):
     profile = load_profile(name)
     assert set(profile.behaviours) == set(BEHAVIOUR_TYPES)
-    assert profile.default_role in profile.routes
-    assert set(profile.routes) <= set(ROLES)
+    assert profile.default_role in profile.roles
+    assert set(profile.routes) <= set(ROLES) | set(OTHER_AUDIENCES)
 
 
-def test_rocmn_distinguishes_every_role():
-    assert set(load_profile("rocmn").routes) == set(ROLES)
+def test_rocmn_distinguishes_every_role_but_promovendus():
+    rocmn = load_profile("rocmn")
+    assert set(rocmn.roles) == set(ROLES) - {"promovendus"} and rocmn.treat_as == {"promovendus": "medewerker"}
+
+
+@pytest.mark.parametrize("name", ["rocmn", "wur"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("person", PERSONS)
+def test_every_role_writing_about_every_person_gets_its_texts_in_both_languages(name, role, person):
+    profile = load_profile(name)
+    audience = profile.audience(Reporter(role=role, person=person))
+    routes, confidentiality = profile.routes[audience], profile.confidentiality_for(audience)
+    for language in LANGUAGES:
+        texts = [getattr(routes, topic).get(language) for topic in ("overview", "informal", "contacts", "complaint")]
+        texts += [getattr(confidentiality, kind).get(language) for kind in ("chat", "general", "minors")]
+        texts += [profile.definition(kind, audience).get(language) for kind in BEHAVIOUR_TYPES]
+        texts += [profile.first_conversation_for(audience).get(language)]
+        assert all(text.strip() for text in texts)
+    if person != "self":
+        assert confidentiality != profile.confidentiality  # not the texts written to the person it happened to
+
+
+@pytest.mark.parametrize("name", ["rocmn", "wur"])
+def test_a_parent_is_addressed_with_u_and_texts_about_someone_else_use_neither(name):
+    profile = load_profile(name)
+    you = re.compile(r"\b(je|jij|jou|jouw)\b", re.IGNORECASE)
+    parent = profile.confidentiality.audiences["ouder"]
+    for text in [parent.chat.nl, parent.general.nl, parent.minors.nl, profile.routes["ouder"].overview.nl,
+                 profile.first_conversation_formal.nl]:
+        assert not you.search(text), text
+        assert re.search(r"\b(u|uw)\b", text), text
+    for behaviour in profile.behaviours.values():
+        assert not re.search(r"\b(je|jij|jou|jouw|u|uw)\b", behaviour.definition_other.nl, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("remove, message", [
+    (("routes", "staff_told"), r"routes -> staff_told: missing, needed for a \w+ writing about student"),
+    (("routes", "bystander"), r"routes -> bystander: missing, needed for a \w+ writing about friend"),
+    (("confidentiality", "audiences", "ouder"),
+     r"confidentiality -> audiences -> ouder: missing, needed for a \w+ writing about"),
+    (("behaviours", "pesten", "definition_other"), r"behaviours -> pesten -> definition_other: field required"),
+    (("treat_as", "promovendus"), r"roles \['promovendus'\] are neither under roles nor under treat_as"),
+])
+def test_a_profile_missing_a_text_for_someone_fails_with_a_clear_message(tmp_path, remove, message):
+    data = yaml.safe_load((PROFILE_DIR / "rocmn.yml").read_text())
+    node = data
+    for key in remove[:-1]:
+        node = node[key]
+    del node[remove[-1]]
+    with pytest.raises(ProfileError, match=message):
+        load_profile(write_profile(tmp_path, data))
 
 
 def test_rocmn_is_the_default(monkeypatch):
@@ -35,12 +87,6 @@ def test_rocmn_is_the_default(monkeypatch):
     active_profile.cache_clear()
     assert active_profile().id == "wur"
     active_profile.cache_clear()
-
-
-def test_unknown_role_falls_back_to_default_role():
-    wur = load_profile("wur")
-    assert wur.routes_for("ouder") == wur.routes[wur.default_role]
-    assert wur.routes_for(None) == wur.routes[wur.default_role]
 
 
 ROCMN_FACTS = {
@@ -114,7 +160,7 @@ def test_missing_behaviour_type_is_reported(tmp_path):
 def test_unknown_role_is_reported(tmp_path):
     data = yaml.safe_load((PROFILE_DIR / "rocmn.yml").read_text())
     data["routes"]["directeur"] = data["routes"]["student"]
-    with pytest.raises(ProfileError, match="unknown roles \\['directeur'\\]"):
+    with pytest.raises(ProfileError, match="unknown route sets \\['directeur'\\]"):
         load_profile(write_profile(tmp_path, data))
 
 

@@ -101,6 +101,11 @@ def test_every_library_the_tests_import_is_declared_with_the_test_extra():
     assert _undeclared(_third_party_imports("tests"), _declared("test")) == []
 
 
+def test_the_installed_packages_fit_each_other():
+    done = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 # --- the commands are quiet ------------------------------------------------------------------------------
 
 def _contactpunt() -> List[str]:

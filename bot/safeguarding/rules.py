@@ -1,4 +1,4 @@
-"""Compiles patterns.yml into phrase rules over each token's lower-cased word and lookup lemma, and runs them."""
+"""Compiles a phrase-rule YAML file (patterns.yml by default) into rules over each token's word and lemma, and runs them."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -111,9 +111,9 @@ def _phrase(category: str, rule: str, text: str) -> Phrase:
     return Phrase(category, rule, specs)
 
 
-@lru_cache(maxsize=1)
-def rule_index() -> RuleIndex:
-    rules = yaml.safe_load(PATTERNS.read_text(encoding="utf-8"))
+@lru_cache(maxsize=None)
+def rule_index(path: Path = PATTERNS) -> RuleIndex:
+    rules = yaml.safe_load(path.read_text(encoding="utf-8"))
     return RuleIndex(
         _phrase(category, rule, text)
         for category, named in rules.items()
@@ -127,5 +127,5 @@ def token_forms(doc: Doc) -> List[Tuple[str, str]]:
     return [(token.lower_, (token.lemma_ or token.text).lower()) for token in doc]
 
 
-def find_hits(doc: Doc) -> List[Hit]:
-    return sorted(rule_index().hits(token_forms(doc)), key=lambda hit: (hit.start, hit.end, hit.category, hit.rule))
+def find_hits(doc: Doc, path: Path = PATTERNS) -> List[Hit]:
+    return sorted(rule_index(path).hits(token_forms(doc)), key=lambda hit: (hit.start, hit.end, hit.category, hit.rule))
