@@ -4,7 +4,6 @@ in a second Chromium on the console, live replies, the case code; then 100 canar
 import asyncio
 import re
 import secrets
-import time
 from pathlib import Path
 
 import pytest
@@ -145,12 +144,13 @@ def tracker_store_bytes(data: Path) -> bytes:
 def anonymised_report(queue_file: Path) -> str:
     """The periodic overview (HTML and CSV) from the stack's queue, as `contactpunt report` makes it."""
     from handoff.db import make_engine, session_factory
-    from handoff.report import overview, to_csv
+    from handoff.report import default_period, overview, to_csv
     from handoff.report_render import render_page
 
-    this_month = time.strftime("%Y-%m")
+    # The months the command reports by default: cases are registered in Amsterdam's month, which is
+    # not the machine's between 23:00 and 01:00 UTC at a month's end.
     engine = make_engine(f"sqlite:///{queue_file}")
-    report = overview(session_factory(engine), f"{this_month[:4]}-01", this_month)
+    report = overview(session_factory(engine), *default_period())
     engine.dispose()
     return render_page(report) + to_csv(report)
 
