@@ -251,7 +251,7 @@ def cmd_check_profile(args: argparse.Namespace) -> int:
     names = args.names or sorted(path.stem for path in PROFILE_DIR.glob("*.yml"))
     for name in names:
         profile = load_profile(name)
-        print(f"{profile.id}: OK ({profile.name}; roles: {', '.join(profile.routes)})")
+        print(f"{profile.id}: OK ({profile.name}; roles: {', '.join(profile.roles)}; texts for: {', '.join(profile.routes)})")
     return 0
 
 

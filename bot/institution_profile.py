@@ -60,10 +60,16 @@ class ConfidentialityTexts(_Strict):
     minors: Text
 
 
+class AudienceConfidentiality(ConfidentialityTexts):
+    """The same, to someone who writes about another person, with the policy it comes from."""
+
+    source: constr(min_length=1)
+
+
 class Confidentiality(ConfidentialityTexts):
     """The texts for the person it happened to, and `audiences` for those who write about someone else."""
 
-    audiences: Dict[str, ConfidentialityTexts]
+    audiences: Dict[str, AudienceConfidentiality]
     source: constr(min_length=1)
 
 
