@@ -13,9 +13,10 @@ import os
 import runpy
 import sys
 import warnings
+from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import List, Optional, Tuple, Type
+from typing import List, Tuple, Type
 
 OUR_PACKAGES = ("bot", "actions", "handoff")
 LIBRARY_CATEGORIES: Tuple[Type[Warning], ...] = (
@@ -29,18 +30,13 @@ NOT_OURS = r"(?!(?:" + "|".join(OUR_PACKAGES + ("__main__",)) + r")(?:\.|$))"
 #: process and Rasa's tracker store always trips it first, so silencing it hides nothing of ours.
 CHILD_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
 
-_our_dirs: Optional[List[Path]] = None
 
-
-def _our_directories() -> List[Path]:
-    global _our_dirs
-    if _our_dirs is None:
-        _our_dirs = []
-        for name in OUR_PACKAGES:
-            spec = find_spec(name)
-            for location in (spec.submodule_search_locations or []) if spec else []:
-                _our_dirs.append(Path(location).resolve())
-    return _our_dirs
+@lru_cache(maxsize=1)
+def _our_directories() -> Tuple[Path, ...]:
+    specs = (find_spec(name) for name in OUR_PACKAGES)
+    return tuple(
+        Path(location).resolve() for spec in specs if spec for location in spec.submodule_search_locations or []
+    )
 
 
 def is_ours(filename: str) -> bool:

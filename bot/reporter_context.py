@@ -14,13 +14,12 @@ ENTITIES = ("role", "role_hint", "person")
 
 @dataclass(frozen=True)
 class Mention:
-    """One phrase that says something about the reporter: character offsets, entity, value, rule name."""
+    """One phrase that says something about the reporter: entity, value, character offsets."""
 
     entity: str
     value: str
     start: int
     end: int
-    rule: str
 
 
 def find_mentions(doc: Doc) -> List[Mention]:
@@ -34,5 +33,5 @@ def find_mentions(doc: Doc) -> List[Mention]:
     for hit in sorted(taken, key=lambda hit: hit.start):
         entity, value = hit.category.split(":")
         first, last = doc[hit.start], doc[hit.end - 1]
-        mentions.append(Mention(entity, value, first.idx, last.idx + len(last.text), hit.rule))
+        mentions.append(Mention(entity, value, first.idx, last.idx + len(last.text)))
     return mentions
