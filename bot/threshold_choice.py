@@ -53,12 +53,21 @@ def columns(records: Sequence[Dict], parsed: Sequence[Dict]) -> Columns:
     return Columns({k: np.array(v) for k, v in rules.items()}, scores, truth)
 
 
-def predictions(c: Columns, act: Dict[str, float]) -> Dict[str, np.ndarray]:
+#: Candidates for the staff gate (ModelThresholds.staff_gate): the model's actor_staff score a staff
+#: member found by the rules (`rule`) or by the model alone (`model`) needs outside meldplicht cases.
+GATE_GRID = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+NO_GATE = {"rule": 0.0, "model": 0.0}
+
+
+def predictions(c: Columns, act: Dict[str, float], gate: Dict[str, float] = NO_GATE) -> Dict[str, np.ndarray]:
     """The flags the detector raises for these thresholds (the model's part, as in detector.analyse)."""
     s = c.scores
     acute = c.rules["acute"] | (~c.rules["silenced"] & ((s["suicidal"] >= act["suicidal"]) | (s["danger_now"] >= act["danger_now"])))
-    staff = c.rules["staff"] | (s["actor_staff"] >= act["actor_staff"])
     sexual = c.rules["sexual"] | (s["sexual"] >= act["sexual"])
+    ungated = sexual & c.rules["minor_not_false"]
+    by_model = s["actor_staff"] >= act["actor_staff"]
+    staff = (c.rules["staff"] & (ungated | (s["actor_staff"] >= gate["rule"]))) | (
+        ~c.rules["staff"] & by_model & (ungated | (s["actor_staff"] >= gate["model"])))
     abuse = c.rules["abuse"] | (s["home_violence"] >= act["home_violence"])
     exploitation = c.rules["exploitation"] | (s["exploitation"] >= act["exploitation"])
     return {"acute": acute, "staff_perpetrator": staff, "meldplicht": c.rules["minor"] & staff & sexual,
@@ -97,8 +106,22 @@ def choose(c: Columns, report: Callable[[str], None] = print) -> Dict[str, Dict[
                     recall = min(recall, staff_recall)
             candidates.append(((float(a), float(b)), recall, precision))
         act[first], act[second] = _best(candidates, FLAG_TARGETS[flag][0])
-    final = predictions(c, act)
+    gate = _choose_gate(c, act)
+    final = predictions(c, act, gate)
     for flag in ("acute", "meldplicht", "meldcode", "staff_perpetrator"):
         recall, precision = recall_precision(c.truth[flag], final[flag])
         report(f"{flag}: recall {recall:.3f}, precision {precision:.3f} on the development sets")
-    return {"act": act, "ask": {label: round(value * ASK_SHARE, 3) for label, value in act.items()}}
+    return {"act": act, "ask": {label: round(value * ASK_SHARE, 3) for label, value in act.items()},
+            "staff_gate": gate}
+
+
+def _choose_gate(c: Columns, act: Dict[str, float]) -> Dict[str, float]:
+    """The staff gate, recall first as the thresholds (meldplicht does not depend on it)."""
+    candidates = []
+    for rule, model in product(GATE_GRID, GATE_GRID):
+        gate = {"rule": rule, "model": model}
+        predicted = predictions(c, act, gate)["staff_perpetrator"]
+        recall, precision = recall_precision(c.truth["staff_perpetrator"], predicted)
+        candidates.append(((rule, model), recall, precision))
+    rule, model = _best(candidates, FLAG_TARGETS["staff_perpetrator"][0])
+    return {"rule": rule, "model": model}

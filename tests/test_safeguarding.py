@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from bot.safeguarding.ages import find_ages, minor_from_ages
-from bot.safeguarding.detector import analyse
+from bot.labels import MODEL_LABELS
+from bot.safeguarding.detector import ModelThresholds, analyse
 from bot.safeguarding.flags import ConversationFlags, MessageSignals, combine
 
 
@@ -23,9 +24,43 @@ def flags(text, intent=None, confidence=0.0):
     ("ik word in maart 18", True), ("ik word pas in juni 18 hoor", True), ("turning 18 next month", True),
     ("ben 16, zit op mbo", True), ("we zijn 16 en 17", True), ("15j", True), ("ik ben zestien", True),
     ("ik word 19 volgende week", False),
+    # ages as people write them about others and groups, and "under"
+    ("ze is echt nog maar 16 ofzo", True), ("she's 14, he is a 30-year-old 'friend'", True),
+    ("sommigen van ons zijn 16", True), ("we zijn allemaal 16/17", True), ("first years who are 17", True),
+    ("two of my classmates (both 17)", True), ("de meiden uit de eerstejaars (15, 16)", True),
+    ("a 16 y/o student", True), ("a girl who looks about 14, 15", True), ("hij is van de entree, denk 16", True),
+    ("ze was toen 15 en is nu 19", True), ("i'm under 18", True), ("ik ben jonger dan 18", True),
+    ("we zijn met 16 mensen", None), ("het is 16 graden in het lokaal", None), ("the exam is 15 march", None),
+    ("there are 15 of us in the group", None), ("de les begint om 16.30", None),
 ])
 def test_ages_decide_minor(text, expected):
     assert minor_from_ages(find_ages(text)) is expected
+
+
+@pytest.mark.parametrize("text", [
+    "Ik zit in leerjaar 1 en mag volgend jaar pas stemmen. De docent zit aan me", "ik mag nog niet eens alcohol kopen",
+    "I can't even vote yet", "ik ben nog niet oud genoeg voor een rijbewijs",
+])
+def test_not_old_enough_means_a_minor(text):
+    assert analyse(text).minor is True
+
+
+def test_staff_gate_asks_the_model_to_agree_outside_meldplicht():
+    gated = ModelThresholds(staff_gate={"rule": 0.3, "model": 0.6})
+    low = {label: 0.0 for label in MODEL_LABELS}
+    topic = "de docent had het gisteren in de les over pesten"
+    assert analyse(topic, scores=low, thresholds=gated).staff_perpetrator is None
+    assert "staff_unconfirmed:docent" in analyse(topic, scores=low, thresholds=gated).reasons
+    assert analyse(topic, scores={**low, "actor_staff": 0.35}, thresholds=gated).staff_perpetrator is True
+    # sexual behaviour towards a minor: a staff member the rules find is never gated away
+    meldplicht = analyse("ik ben 15 en de docent stuurt me naaktfoto's", scores=low, thresholds=gated)
+    assert combine(ConversationFlags(), meldplicht).meldplicht
+    # the model alone needs the `model` gate
+    alone = "ze doet de hele tijd zo raar tegen me"
+    assert analyse(alone, scores={**low, "actor_staff": 0.5}, thresholds=gated).staff_perpetrator is None
+    assert analyse(alone, scores={**low, "actor_staff": 0.65}, thresholds=gated).staff_perpetrator is True
+    # without model scores (rules alone) there is no gate
+    assert analyse(topic, thresholds=gated).staff_perpetrator is True
 
 
 def test_meldplicht_needs_minor_staff_and_sexual():

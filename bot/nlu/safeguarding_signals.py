@@ -21,7 +21,7 @@ class SafeguardingSignals(GraphComponent):
     """Runs the pattern rules and combines them with the intent and the safeguarding model's scores.
 
     Place it after the intent classifier and SafeguardingModel. Config: `act` and `ask`, a threshold
-    per model label (see ModelThresholds).
+    per model label, and `staff_gate` (see ModelThresholds).
     """
 
     def __init__(self, thresholds: ModelThresholds) -> None:
@@ -30,7 +30,7 @@ class SafeguardingSignals(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         defaults = ModelThresholds()
-        return {"act": dict(defaults.act), "ask": dict(defaults.ask)}
+        return {"act": dict(defaults.act), "ask": dict(defaults.ask), "staff_gate": dict(defaults.staff_gate)}
 
     @classmethod
     def thresholds(cls, config: Dict[Text, Any]) -> ModelThresholds:
@@ -45,7 +45,10 @@ class SafeguardingSignals(GraphComponent):
             act, ask = bands["act"][label], bands["ask"][label]
             if not 0.0 < ask <= act:
                 raise ValueError(f"SafeguardingSignals: need 0 < ask <= act for {label} (ask {ask}, act {act})")
-        return ModelThresholds(act=bands["act"], ask=bands["ask"])
+        gate = {**defaults["staff_gate"], **(config.get("staff_gate") or {})}
+        if set(gate) != {"rule", "model"} or not all(0.0 <= value < 1.0 for value in gate.values()):
+            raise ValueError(f"SafeguardingSignals: staff_gate needs `rule` and `model` in [0, 1) (got {gate})")
+        return ModelThresholds(act=bands["act"], ask=bands["ask"], staff_gate=gate)
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:

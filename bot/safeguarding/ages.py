@@ -12,12 +12,17 @@ _WORDS = {
     "nineteen": 19, "twenty": 20,
 }
 _NUMBER = r"(\d{1,2}|" + "|".join(_WORDS) + r")"
-_UNIT = r"\s*(?:jaar|jr\b|j\b|jarige?|years?|yrs?\b|yo\b|-year-old|-jarige?)"
+# After a number: not an age but a clock time, an amount, a count, a duration or a date.
+_NOT_AN_AGE = (
+    r"(?!\s*(?:uur|u\b|euro|minuten|min\b|keer|procent|%|:|\.\d|tot|times|minutes|hours|dollars|pagina|graden|"
+    r"degrees|punten|points|weken|weeks|dagen|days|maanden|months|km|kilo|cm|mensen|people|van\s+ons|of\s+us|"
+    r"leerlingen|students|man\b|(?:jan|feb|maa|mar|apr|mei|may|jun|jul|aug|sep|okt|oct|nov|dec)[a-z]*))"
+)
+_UNIT = r"\s*(?:jaar|jr\b|j\b|jarige?|years?|yrs?\b|y/?o\b|-year-old|-jarige?)"
 
 _SELF = re.compile(
     r"\b(?:ik\s+ben|ik\s+word|i'?m|i\s+am|ben|we\s+zijn|wij\s+zijn|we'?re|we\s+are)\s+(?:[a-z]+\s+)?(?:[a-z]+\s+)?"
-    + _NUMBER + r"\b"
-    + r"(?!\s*(?:uur|minuten|keer|weken|maanden|dagen|hours|minutes|times|weeks|months|days))"
+    + _NUMBER + r"\b" + _NOT_AN_AGE
 )
 _SELF_BRACKET = re.compile(r"\b(?:ik|i|me)\s*\(\s*" + _NUMBER + r"\s*\)")
 _CHILD = re.compile(
@@ -33,16 +38,27 @@ _RELATIVE = re.compile(
 _PERSON = re.compile(
     r"\b(?:leerling|student|studente|meisje|jongen|meid|kind|girl|boy|pupil|leerlinge)\s*(?:van|of|\(|,)\s*" + _NUMBER + r"\b"
 )
-# Any person with an age in brackets or "van 15" ("een meisje uit mijn klas (16)", "nichtje van 12"),
-# not clock times, amounts or counts.
-_NOT_AN_AGE = r"(?!\s*(?:uur|u\b|euro|minuten|min\b|keer|procent|%|:|tot|times|minutes|hours|dollars|pagina))"
-_BRACKET = re.compile(r"\(\s*" + _NUMBER + r"\s*\)")
+# Any person with an age in brackets, alone or in a list ("een meisje uit mijn klas (16)", "(15, 16)",
+# "(16/17)"), or "van 15" ("nichtje van 12").
+_BRACKET = re.compile(r"\(\s*" + _NUMBER + r"\s*(?:\)|,|/|-|en\b|and\b|of\b|or\b)")
 _VAN = re.compile(r"\b(?:van|of)\s+" + _NUMBER + r"\b" + _NOT_AN_AGE)
 _IS = re.compile(r"\b(?:is|was)\s+(?:pas\s+|net\s+|nog\s+|only\s+|just\s+)?" + _NUMBER + r"\b" + _NOT_AN_AGE)
+# "ze is echt nog maar 16 ofzo", "she's 14", "sommigen van ons zijn 16", "first years who are 17",
+# "ze was toen 15": a form of "to be" and at most three small words before a bare number.
+_BE = re.compile(
+    r"(?:\b(?:is|was|zijn|waren|are|were|ben|bent|am)|'s|'re|'m)\s+(?:[a-z]+\s+){0,3}?" + _NUMBER + r"\b" + _NOT_AN_AGE
+)
+# "allebei 16", "both 17", "allemaal 16/17", "denk 16", "about 14, 15", "net 16 geworden", "toen ze 16 was".
+_ROUGHLY = re.compile(
+    r"\b(?:allebei|allemaal|beiden|both|all|denk|schat|ongeveer|rond\s+de|about|around|like|net|pas|"
+    r"toen\s+(?:ik|ze|zij|hij)|when\s+(?:i|she|he)\s+was|als\s+ik)\s+" + _NUMBER + r"\b" + _NOT_AN_AGE
+)
 _OTHER = re.compile(r"\b(?:hij|zij|ze|die\s+man|die\s+vrouw|he|she|him|her)\s+(?:is|was)\s+(?:al\s+)?" + _NUMBER + r"\b")
 _ANY = re.compile(r"\b" + _NUMBER + _UNIT)
 _NEGATED = re.compile(r"\b(?:geen|niet|not|no\s+longer)\s+(?:meer\s+)?" + _NUMBER + r"\b")
 _ALMOST = re.compile(r"\b(?:bijna|almost|nearly)\s+" + _NUMBER + r"\b")
+# "i'm under 18", "onder de 16", "jonger dan 18": a year younger than the number at most.
+_UNDER = re.compile(r"\b(?:under|onder|below|jonger\s+dan|younger\s+than)\s+(?:de\s+|the\s+age\s+of\s+)?" + _NUMBER + r"\b")
 # "ik word in maart 18", "wordt volgende maand 16", "turning 18 next month": a year younger now.
 _TURNING = re.compile(r"\b(?:word|wordt|turn|turns|turning)\s+(?:[a-z]+\s+){0,3}" + _NUMBER + r"\b")
 # "geboren in 2009", "born in 2010", "ik ben van 2008": an age from the birth year.
@@ -63,7 +79,7 @@ def find_ages(text: str) -> List[Age]:
     """Ages between 10 and 80 with whose they probably are. "geen 16 meer" is no age at all."""
     lower = text.lower()
     negated = {m.start(1) for m in _NEGATED.finditer(lower)}
-    younger = {m.start(1) for m in _ALMOST.finditer(lower)} | {m.start(1) for m in _TURNING.finditer(lower)}
+    younger = {m.start(1) for pattern in (_ALMOST, _TURNING, _UNDER) for m in pattern.finditer(lower)}
     found = {}
     for match in _BIRTH_YEAR.finditer(lower):
         years = date.today().year - int(match.group(1)) - 1  # the youngest it can be: safety first
@@ -73,7 +89,8 @@ def find_ages(text: str) -> List[Age]:
         (_OTHER, "other"), (_SELF, "self"), (_SELF_BRACKET, "self"), (_CHILD, "child"), (_RELATIVE, "relative"),
         (_TURNING, "unknown"),
         (_PERSON, "unknown"),
-        (_ANY, "unknown"), (_BRACKET, "unknown"), (_VAN, "unknown"), (_IS, "unknown"),
+        (_ANY, "unknown"), (_BRACKET, "unknown"), (_VAN, "unknown"), (_IS, "unknown"), (_BE, "unknown"),
+        (_ROUGHLY, "unknown"), (_UNDER, "unknown"),
     )
     for pattern, whose in patterns:
         for match in pattern.finditer(lower):

@@ -38,6 +38,11 @@ class ModelThresholds:
 
     act: Mapping[str, float] = field(default_factory=lambda: {label: 0.5 for label in MODEL_LABELS})
     ask: Mapping[str, float] = field(default_factory=lambda: {label: 0.25 for label in MODEL_LABELS})
+    #: Outside sexual behaviour towards someone who may be a minor (where a staff member must never be
+    #: missed: meldplicht), who did it also needs the model's actor_staff score from here on: `rule`
+    #: when a staff member is the first person the rules find ("de docent had het over loverboys"
+    #: names one without accusing them), `model` when only the model hears one. 0 = no such gate.
+    staff_gate: Mapping[str, float] = field(default_factory=lambda: {"rule": 0.0, "model": 0.0})
 
     def band(self, scores: Mapping[str, float], label: str) -> Optional[str]:
         """"act", "ask" or None for this label's score."""
@@ -136,24 +141,6 @@ def analyse(
         signals.minor = False
         reasons.append("minor_false:" + of("adult_context")[0].rule)
 
-    # staff perpetrator: the first actor the rules find who is not the reporter, or the model's
-    actors = sorted((hit for category in ACTORS for hit in live(category)), key=lambda hit: hit.start)
-    first_actor = _first(actors)
-    if first_actor is not None and first_actor.category == "staff":
-        signals.staff_perpetrator = True
-        reasons.append("staff:" + first_actor.rule)
-    elif model("actor_staff", "staff:model"):
-        signals.staff_perpetrator = True
-    elif first_actor is not None and not (first_actor.category == "family_or_partner" and live("staff")):
-        signals.staff_perpetrator = False
-        reasons.append("not_staff:" + first_actor.category)
-    else:
-        others = [label for label in MODEL_LABELS if label.startswith("actor_") and label != "actor_staff"]
-        other = max(others, key=lambda label: scores.get(label, 0.0))
-        if thresholds.band(scores, other) == "act":
-            signals.staff_perpetrator = False
-            reasons.append("not_staff:model:" + other)
-
     sexual = live("sexual")
     if sexual:
         signals.sexual = True
@@ -163,6 +150,34 @@ def analyse(
         reasons.append("sexual:classifier")
     elif model("sexual", "sexual:model"):
         signals.sexual = True
+
+    # staff perpetrator: the first actor the rules find who is not the reporter, or the model's;
+    # outside sexual behaviour towards a possible minor the model must agree (staff_gate)
+    actors = sorted((hit for category in ACTORS for hit in live(category)), key=lambda hit: hit.start)
+    first_actor = _first(actors)
+    ungated = (signals.sexual and signals.minor is not False) or "actor_staff" not in scores
+
+    def confirmed(way: str) -> bool:
+        return ungated or scores["actor_staff"] >= thresholds.staff_gate.get(way, 0.0)
+
+    if first_actor is not None and first_actor.category == "staff" and confirmed("rule"):
+        signals.staff_perpetrator = True
+        reasons.append("staff:" + first_actor.rule)
+    elif first_actor is not None and first_actor.category == "staff":
+        reasons.append("staff_unconfirmed:" + first_actor.rule)
+    elif model("actor_staff", "staff:model") and confirmed("model"):
+        signals.staff_perpetrator = True
+    elif reasons and reasons[-1] == "staff:model":
+        reasons[-1] = "staff_unconfirmed:model"
+    elif first_actor is not None and not (first_actor.category == "family_or_partner" and live("staff")):
+        signals.staff_perpetrator = False
+        reasons.append("not_staff:" + first_actor.category)
+    else:
+        others = [label for label in MODEL_LABELS if label.startswith("actor_") and label != "actor_staff"]
+        other = max(others, key=lambda label: scores.get(label, 0.0))
+        if thresholds.band(scores, other) == "act":
+            signals.staff_perpetrator = False
+            reasons.append("not_staff:model:" + other)
 
     at_home = bool(live("family_or_partner"))
     abuse = live("abuse")
