@@ -90,6 +90,9 @@ def test_the_classifier_can_supply_the_sexual_signal():
 @pytest.mark.parametrize("text", [
     "ik wil er niet meer zijn", "i want to kill myself", "hij staat nu voor de deur", "ik snij mezelf",
     "mijn vriendin zegt dat ze een einde aan haar leven wil maken", "he has a knife and is waiting outside",
+    "ik heb een plan gemaakt om mezelf iets aan te doen", "ik heb weer in mijn armen gekrast", "iedereen is beter af zonder mij",
+    "mijn zoon heeft een afscheidsvideo op zijn story gezet", "she wrote that she wishes she was dead",
+    "ze zegt dat ze na dit gesprek van de parkeergarage springt", "ik wil niet meer wakker worden",
 ])
 def test_acute(text):
     assert flags(text).acute
@@ -99,6 +102,7 @@ def test_acute(text):
     "ik ga dood van het lachen haha", "deze toets ik wil dood lol", "ik denk niet aan zelfmoord hoor",
     "stel dat iemand zegt dat hij zelfmoord wil plegen, wat moet ik dan doen?",
     "we hadden in de les een discussie over zelfmoord in een boek", "this homework is killing me lol",
+    "ik heb een kras op mijn fiets", "hij viel vorig jaar van het dak tijdens de bouw", "ik spring van het dak haha grapje",
 ])
 def test_not_acute(text):
     assert not flags(text).acute
