@@ -14,7 +14,6 @@ GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 #: The "ask" threshold is this share of the "act" one: a check question below the line where the
 #: model acts, so that unsure messages are asked about rather than passed over.
 ASK_SHARE = 0.5
-PRECISION_FLOOR = 0.75
 #: Which pair of model labels each flag is chosen on, in the order they are chosen.
 PAIRS = (
     ("acute", ("suicidal", "danger_now")),
@@ -79,13 +78,15 @@ def recall_precision(truth: np.ndarray, predicted: np.ndarray) -> Tuple[float, f
     return hits / max(1, int(truth.sum())), hits / max(1, int(predicted.sum()))
 
 
-def _best(candidates: List[Tuple[Tuple[float, float], float, float]], target: float) -> Tuple[float, float]:
-    """Recall first, then precision, above a precision floor (a flag raised for half of all messages
-    would bury the real ones): among thresholds keeping PRECISION_FLOOR, the best precision of those
+def _best(candidates: List[Tuple[Tuple[float, float], float, float]], targets: Tuple[float, float]) -> Tuple[float, float]:
+    """Recall first, then precision, above the flag's precision target as a floor (a flag raised by
+    mistake sends 112/113 or a legal duty to someone it does not concern, and what the floor leaves
+    out still gets a check question): among thresholds keeping the floor, the best precision of those
     meeting the recall target, else the best recall; where none keeps the floor, the best F2."""
-    floored = [c for c in candidates if c[2] >= PRECISION_FLOOR]
+    recall_target, floor = targets
+    floored = [c for c in candidates if c[2] >= floor]
     if floored:
-        meeting = [c for c in floored if c[1] >= target]
+        meeting = [c for c in floored if c[1] >= recall_target]
         if meeting:
             return max(meeting, key=lambda c: (c[2], c[0]))[0]
         return max(floored, key=lambda c: (c[1], c[2], c[0]))[0]
@@ -105,7 +106,7 @@ def choose(c: Columns, report: Callable[[str], None] = print) -> Dict[str, Dict[
                 if staff_recall < FLAG_TARGETS["staff_perpetrator"][0]:
                     recall = min(recall, staff_recall)
             candidates.append(((float(a), float(b)), recall, precision))
-        act[first], act[second] = _best(candidates, FLAG_TARGETS[flag][0])
+        act[first], act[second] = _best(candidates, FLAG_TARGETS[flag])
     gate = _choose_gate(c, act)
     final = predictions(c, act, gate)
     for flag in ("acute", "meldplicht", "meldcode", "staff_perpetrator"):
@@ -123,5 +124,5 @@ def _choose_gate(c: Columns, act: Dict[str, float]) -> Dict[str, float]:
         predicted = predictions(c, act, gate)["staff_perpetrator"]
         recall, precision = recall_precision(c.truth["staff_perpetrator"], predicted)
         candidates.append(((rule, model), recall, precision))
-    rule, model = _best(candidates, FLAG_TARGETS["staff_perpetrator"][0])
+    rule, model = _best(candidates, FLAG_TARGETS["staff_perpetrator"])
     return {"rule": rule, "model": model}

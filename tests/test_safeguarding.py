@@ -93,6 +93,7 @@ def test_the_classifier_can_supply_the_sexual_signal():
     "ik heb een plan gemaakt om mezelf iets aan te doen", "ik heb weer in mijn armen gekrast", "iedereen is beter af zonder mij",
     "mijn zoon heeft een afscheidsvideo op zijn story gezet", "she wrote that she wishes she was dead",
     "ze zegt dat ze na dit gesprek van de parkeergarage springt", "ik wil niet meer wakker worden",
+    "ik wil dood, niemand wil me hier",  # "niemand" after a trigger denies nothing
 ])
 def test_acute(text):
     assert flags(text).acute
@@ -103,6 +104,7 @@ def test_acute(text):
     "stel dat iemand zegt dat hij zelfmoord wil plegen, wat moet ik dan doen?",
     "we hadden in de les een discussie over zelfmoord in een boek", "this homework is killing me lol",
     "ik heb een kras op mijn fiets", "hij viel vorig jaar van het dak tijdens de bouw", "ik spring van het dak haha grapje",
+    "niemand wil zelfmoord plegen om een rooster",
 ])
 def test_not_acute(text):
     assert not flags(text).acute
@@ -116,6 +118,14 @@ def test_not_acute(text):
     ("de docent had het over loverboys in de les", False),
     ("een jongen uit mijn klas sloeg me", False),
     ("ik ben 24 en mijn vriend slaat me als hij gedronken heeft", False),  # DESIGN.md: of a minor
+    ("ik ben 16 en mijn vriend slaat me als hij gedronken heeft", True),  # a partner's violence is at home
+    ("ik ben 16 en mijn stiefvader betast me als mama weg is", True),
+    ("mijn vriendin (16) en haar vriend (17) hebben seks, moet ik dat melden?", False),  # a partner, not abuse
+    ("mijn stiefvader sluit me op in mijn kamer, ik ben 15", True),
+    ("ik ben 16 en heb mezelf opgesloten in de wc van school omdat een jongen voor de deur staat", False),
+    ("I'm 17, my parents shout at each other a lot but nobody hits anyone", False),
+    ("Mijn dochter van 16 kreeg een ketting van haar vriendje. Ik las jullie folder over loverboys en schrok", False),
+    ("we hadden vandaag een les over loverboys, ik ben 16", False),
 ])
 def test_meldcode(text, expected):
     assert flags(text).meldcode is expected

@@ -55,10 +55,11 @@ class ModelThresholds:
 
 
 def _negated(hit: Hit, negations: List[Hit]) -> bool:
-    """A negation just before or after the trigger, or in one of its `~` slots ("mezelf niks aandoen")."""
+    """A negation just before or after the trigger, or in one of its `~` slots ("mezelf niks aandoen");
+    "niemand" only before it."""
     return any(
         hit.start - NEGATION_WINDOW <= n.start < hit.start
-        or hit.end <= n.start < hit.end + NEGATION_AFTER
+        or (hit.end <= n.start < hit.end + NEGATION_AFTER and n.rule != "niemand")
         or n.start in hit.wildcards
         for n in negations
     )
@@ -180,12 +181,13 @@ def analyse(
             reasons.append("not_staff:model:" + other)
 
     at_home = bool(live("family_or_partner"))
+    family = any(hit.rule != "partner" for hit in live("family_or_partner"))
     abuse = live("abuse")
-    violent_at_home = [hit for hit in abuse if hit.rule != "geweld_thuis" or at_home]
+    violent_at_home = [hit for hit in abuse if hit.rule not in ("geweld_thuis", "opgesloten") or at_home]
     if violent_at_home:
         signals.abuse = True
         reasons.append("abuse:" + violent_at_home[0].rule)
-    elif signals.sexual and at_home and not live("staff"):
+    elif signals.sexual and family and not live("staff"):
         signals.abuse = True
         reasons.append("abuse:sexual_by_family")
     elif model("home_violence", "abuse:model"):
