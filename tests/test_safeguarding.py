@@ -32,6 +32,8 @@ def flags(text, intent=None, confidence=0.0):
     ("ze was toen 15 en is nu 19", True), ("i'm under 18", True), ("ik ben jonger dan 18", True),
     ("we zijn met 16 mensen", None), ("het is 16 graden in het lokaal", None), ("the exam is 15 march", None),
     ("there are 15 of us in the group", None), ("de les begint om 16.30", None),
+    ("ben nog 17 tot de zomer", True), ("ik ben pas 18 in maart", True), ("I'm not 18 until June", True),
+    ("ik werk van 9 tot 5", None),
 ])
 def test_ages_decide_minor(text, expected):
     assert minor_from_ages(find_ages(text)) is expected

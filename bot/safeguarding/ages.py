@@ -14,7 +14,7 @@ _WORDS = {
 _NUMBER = r"(\d{1,2}|" + "|".join(_WORDS) + r")"
 # After a number: not an age but a clock time, an amount, a count, a duration or a date.
 _NOT_AN_AGE = (
-    r"(?!\s*(?:uur|u\b|euro|minuten|min\b|keer|procent|%|:|\.\d|tot|times|minutes|hours|dollars|pagina|graden|"
+    r"(?!\s*(?:uur|u\b|euro|minuten|min\b|keer|procent|%|:|\.\d|tot\s+\d|times|minutes|hours|dollars|pagina|graden|"
     r"degrees|punten|points|weken|weeks|dagen|days|maanden|months|km|kilo|cm|mensen|people|van\s+ons|of\s+us|"
     r"leerlingen|students|man\b|(?:jan|feb|maa|mar|apr|mei|may|jun|jul|aug|sep|okt|oct|nov|dec)[a-z]*))"
 )
@@ -59,6 +59,8 @@ _NEGATED = re.compile(r"\b(?:geen|niet|not|no\s+longer)\s+(?:meer\s+)?" + _NUMBE
 _ALMOST = re.compile(r"\b(?:bijna|almost|nearly)\s+" + _NUMBER + r"\b")
 # "i'm under 18", "onder de 16", "jonger dan 18": a year younger than the number at most.
 _UNDER = re.compile(r"\b(?:under|onder|below|jonger\s+dan|younger\s+than)\s+(?:de\s+|the\s+age\s+of\s+)?" + _NUMBER + r"\b")
+# "ik ben pas 18 in maart", "not 18 until June": a year younger now.
+_NOT_YET = re.compile(r"\b(?:pas|not)\s+" + _NUMBER + r"\s+(?:in|na|over|volgend\w*|vanaf|until|till)\b")
 # "ik word in maart 18", "wordt volgende maand 16", "turning 18 next month": a year younger now.
 _TURNING = re.compile(r"\b(?:word|wordt|turn|turns|turning)\s+(?:[a-z]+\s+){0,3}" + _NUMBER + r"\b")
 # "geboren in 2009", "born in 2010", "ik ben van 2008": an age from the birth year.
@@ -78,8 +80,9 @@ def _value(token: str) -> int:
 def find_ages(text: str) -> List[Age]:
     """Ages between 10 and 80 with whose they probably are. "geen 16 meer" is no age at all."""
     lower = text.lower()
-    negated = {m.start(1) for m in _NEGATED.finditer(lower)}
-    younger = {m.start(1) for pattern in (_ALMOST, _TURNING, _UNDER) for m in pattern.finditer(lower)}
+    not_yet = {m.start(1) for m in _NOT_YET.finditer(lower)}
+    negated = {m.start(1) for m in _NEGATED.finditer(lower)} - not_yet
+    younger = {m.start(1) for pattern in (_ALMOST, _TURNING, _UNDER) for m in pattern.finditer(lower)} | not_yet
     found = {}
     for match in _BIRTH_YEAR.finditer(lower):
         years = date.today().year - int(match.group(1)) - 1  # the youngest it can be: safety first
@@ -90,7 +93,7 @@ def find_ages(text: str) -> List[Age]:
         (_TURNING, "unknown"),
         (_PERSON, "unknown"),
         (_ANY, "unknown"), (_BRACKET, "unknown"), (_VAN, "unknown"), (_IS, "unknown"), (_BE, "unknown"),
-        (_ROUGHLY, "unknown"), (_UNDER, "unknown"),
+        (_ROUGHLY, "unknown"), (_UNDER, "unknown"), (_NOT_YET, "unknown"),
     )
     for pattern, whose in patterns:
         for match in pattern.finditer(lower):
