@@ -99,6 +99,11 @@ def test_thresholds_come_from_config_with_clear_errors():
         SafeguardingSignals.thresholds({"act": {"suicide": 0.4}})
     with pytest.raises(ValueError, match="ask <= act"):
         SafeguardingSignals.thresholds({"act": {"suicidal": 0.2}, "ask": {"suicidal": 0.5}})
+    assert SafeguardingSignals.thresholds({"staff_gate": {"rule": 0.1}}).staff_gate == {"rule": 0.1, "model": 0.0}
+    with pytest.raises(ValueError, match="staff_gate"):
+        SafeguardingSignals.thresholds({"staff_gate": {"rule": 1.5}})
+    with pytest.raises(ValueError, match="staff_gate"):
+        SafeguardingSignals.thresholds({"staff_gate": {"teacher": 0.1}})
 
 
 def test_a_denial_in_so_many_words_turns_a_sure_model_into_a_question():

@@ -1,0 +1,44 @@
+"""The threshold chooser: recall first above each flag's precision floor, and a staff gate that leaves meldplicht alone."""
+
+import numpy as np
+
+from bot.labels import MODEL_LABELS
+from bot.threshold_choice import Columns, _best, choose, predictions, recall_precision
+
+
+def test_recall_first_but_never_below_the_precision_floor():
+    candidates = [((0.1, 0.1), 0.99, 0.70), ((0.2, 0.2), 0.93, 0.86), ((0.3, 0.3), 0.90, 0.95)]
+    assert _best(candidates, (0.97, 0.85)) == (0.2, 0.2)  # no one meets 0.97 above the floor: most recall
+    assert _best(candidates, (0.92, 0.85)) == (0.2, 0.2)
+    assert _best(candidates, (0.90, 0.85)) == (0.3, 0.3)  # both meet the target: the more precise
+
+
+def columns(n=8, **overrides):
+    rules = {name: np.zeros(n, bool) for name in ("acute", "staff", "sexual", "abuse", "exploitation", "minor",
+                                                  "minor_not_false", "silenced")}
+    scores = {label: np.zeros(n) for label in MODEL_LABELS}
+    truth = {flag: np.zeros(n, bool) for flag in ("acute", "meldplicht", "meldcode", "staff_perpetrator")}
+    for key, value in overrides.items():
+        group, name = key.split("__")
+        {"rules": rules, "scores": scores, "truth": truth}[group][name] = np.array(value)
+    return Columns(rules, scores, truth)
+
+
+def test_the_staff_gate_never_removes_a_meldplicht():
+    # two messages: a teacher named in passing (low actor_staff), and a teacher touching a 15-year-old
+    c = columns(2, rules__staff=[True, True], rules__sexual=[False, True], rules__minor=[False, True],
+                rules__minor_not_false=[False, True], scores__actor_staff=[0.02, 0.02])
+    act = {label: 0.5 for label in MODEL_LABELS}
+    gated = predictions(c, act, {"rule": 0.1, "model": 0.1})
+    assert gated["staff_perpetrator"].tolist() == [False, True]
+    assert gated["meldplicht"].tolist() == [False, True]
+
+
+def test_choose_finds_a_gate_that_lifts_staff_precision():
+    # six rule hits on a staff member: four real (the model agrees), two only named (the model does not)
+    c = columns(6, rules__staff=[True] * 6, scores__actor_staff=[0.9, 0.8, 0.7, 0.6, 0.04, 0.03],
+                truth__staff_perpetrator=[True, True, True, True, False, False])
+    chosen = choose(c, report=lambda line: None)
+    staff = predictions(c, chosen["act"], chosen["staff_gate"])["staff_perpetrator"]
+    assert recall_precision(c.truth["staff_perpetrator"], staff) == (1.0, 1.0)
+    assert set(chosen["staff_gate"]) == {"rule", "model"}
