@@ -126,7 +126,7 @@ def test_a_friend_reporting_for_a_friend_hears_what_they_can_do(assistant, langu
 
 
 @pytest.mark.parametrize("language, messages", [
-    ("nl", ["ik ben vorig jaar van school gegaan en een docent van toen blijft me volgen en appen", "ja"]),
+    ("nl", ["ik ben vorig jaar van school gegaan en een oud-klasgenoot blijft me volgen en appen", "ja"]),
     ("en", ["I graduated last year but a former teacher keeps following me and texting me", "yes"]),
 ])
 def test_an_ex_student_who_says_so_is_not_asked_and_not_confirmed(assistant, language, messages):
