@@ -42,9 +42,8 @@ _PERSON = re.compile(
 # "(16/17)"), or "van 15" ("nichtje van 12").
 _BRACKET = re.compile(r"\(\s*" + _NUMBER + r"\s*(?:\)|,|/|-|en\b|and\b|of\b|or\b)")
 _VAN = re.compile(r"\b(?:van|of)\s+" + _NUMBER + r"\b" + _NOT_AN_AGE)
-_IS = re.compile(r"\b(?:is|was)\s+(?:pas\s+|net\s+|nog\s+|only\s+|just\s+)?" + _NUMBER + r"\b" + _NOT_AN_AGE)
-# "ze is echt nog maar 16 ofzo", "she's 14", "sommigen van ons zijn 16", "first years who are 17",
-# "ze was toen 15": a form of "to be" and at most three small words before a bare number.
+# "ze is pas 15", "ze is echt nog maar 16 ofzo", "she's 14", "sommigen van ons zijn 16", "first years who
+# are 17", "ze was toen 15": a form of "to be" and at most three small words before a bare number.
 _BE = re.compile(
     r"(?:\b(?:is|was|zijn|waren|are|were|ben|bent|am)|'s|'re|'m)\s+(?:[a-z]+\s+){0,3}?" + _NUMBER + r"\b" + _NOT_AN_AGE
 )
@@ -92,7 +91,7 @@ def find_ages(text: str) -> List[Age]:
         (_OTHER, "other"), (_SELF, "self"), (_SELF_BRACKET, "self"), (_CHILD, "child"), (_RELATIVE, "relative"),
         (_TURNING, "unknown"),
         (_PERSON, "unknown"),
-        (_ANY, "unknown"), (_BRACKET, "unknown"), (_VAN, "unknown"), (_IS, "unknown"), (_BE, "unknown"),
+        (_ANY, "unknown"), (_BRACKET, "unknown"), (_VAN, "unknown"), (_BE, "unknown"),
         (_ROUGHLY, "unknown"), (_UNDER, "unknown"), (_NOT_YET, "unknown"),
     )
     for pattern, whose in patterns:

@@ -161,15 +161,17 @@ def analyse(
     def confirmed(way: str) -> bool:
         return ungated or scores["actor_staff"] >= thresholds.staff_gate.get(way, 0.0)
 
-    if first_actor is not None and first_actor.category == "staff" and confirmed("rule"):
-        signals.staff_perpetrator = True
-        reasons.append("staff:" + first_actor.rule)
-    elif first_actor is not None and first_actor.category == "staff":
-        reasons.append("staff_unconfirmed:" + first_actor.rule)
-    elif model("actor_staff", "staff:model") and confirmed("model"):
-        signals.staff_perpetrator = True
-    elif reasons and reasons[-1] == "staff:model":
-        reasons[-1] = "staff_unconfirmed:model"
+    if first_actor is not None and first_actor.category == "staff":
+        if confirmed("rule"):
+            signals.staff_perpetrator = True
+            reasons.append("staff:" + first_actor.rule)
+        else:
+            reasons.append("staff_unconfirmed:" + first_actor.rule)
+    elif model("actor_staff", "staff:model"):
+        if confirmed("model"):
+            signals.staff_perpetrator = True
+        else:
+            reasons[-1] = "staff_unconfirmed:model"
     elif first_actor is not None and not (first_actor.category == "family_or_partner" and live("staff")):
         signals.staff_perpetrator = False
         reasons.append("not_staff:" + first_actor.category)
