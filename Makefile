@@ -34,11 +34,12 @@ $(NODE_STAMP): package.json package-lock.json
 
 node-deps: $(NODE_STAMP)  ## install the widget's socket.io client from npm (package-lock.json)
 
-system-deps:  ## install Chromium, ChromeDriver (browser tests) and PostgreSQL (queue tests): Debian packages
+system-deps:  ## install Chromium, ChromeDriver (browser tests), PostgreSQL (queue tests) and Redis (scale-out tests): Debian packages
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing (apt)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

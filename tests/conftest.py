@@ -116,6 +116,15 @@ def postgres_url():
         yield url
 
 
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis server for this test session (throwaway, nothing on disk; started and removed by the tests)."""
+    from tests.redis_server import running_redis
+
+    with running_redis(free_port()) as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def queue_url(request, tmp_path):
     """Each queue test runs on SQLite and on PostgreSQL (a fresh schema per test)."""

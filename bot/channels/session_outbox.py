@@ -1,10 +1,10 @@
-"""What the assistant sent to each web-chat session and the page has not yet acknowledged, kept in memory to send again after a reconnect."""
+"""What the assistant sent to each web-chat session and the page has not yet acknowledged, kept (in memory, or in Redis when configured) to send again after a reconnect."""
 
 import itertools
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 KEEP_SECONDS = 3600  # as long as Rasa keeps a conversation session open
 MAX_PENDING = 200  # per session: a page that never acknowledges cannot fill the memory
@@ -55,3 +55,29 @@ class SessionOutbox:
         cutoff = self.clock() - self.keep_seconds
         for session_id in [s for s, session in self._sessions.items() if session.touched < cutoff]:
             del self._sessions[session_id]
+
+
+class InMemoryOutbox:
+    """The outbox the channel uses (`await add / acknowledge / pending`), in this process's memory: the embedded
+    single-process default. `bot.channels.redis_outbox.RedisOutbox` has the same methods, shared by processes."""
+
+    def __init__(self, outbox: Optional[SessionOutbox] = None) -> None:
+        self.outbox = outbox or SessionOutbox()
+
+    async def add(self, session_id: str, message: Dict[str, Any]) -> Dict[str, Any]:
+        return self.outbox.add(session_id, message)
+
+    async def acknowledge(self, session_id: str, seq: int) -> None:
+        self.outbox.acknowledge(session_id, seq)
+
+    async def pending(self, session_id: str) -> List[Dict[str, Any]]:
+        return self.outbox.pending(session_id)
+
+
+def outbox_for(redis_url: Optional[str]) -> Any:
+    """Redis when configured (several Rasa processes share it), else this process's memory."""
+    if redis_url:
+        from bot.channels.redis_outbox import RedisOutbox
+
+        return RedisOutbox(redis_url)
+    return InMemoryOutbox()
