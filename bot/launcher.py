@@ -1,4 +1,4 @@
-"""Starts the action server, Rasa (with its channels), the widget server and the adviser console on loopback, and stops them together."""
+"""Starts the action server, Rasa (one process, or several behind a sticky front), the widget server and the adviser console on loopback, and stops them together."""
 
 import asyncio
 from functools import partial
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import webbrowser
 from pathlib import Path
@@ -28,6 +29,8 @@ from bot.tracker_store import keyring as tracker_keys
 from bot.tracker_store.encrypted import store_config
 from bot.tracker_store.retention import clean_up_every_hour, retention_days
 from bot.channels import pseudonym
+from bot.channels.sticky_front import StickyFront
+from bot.channels.web import REDIS_URL_ENV, WORKER_ENV
 from bot.channels.settings import SOCKET_URL_ENV, channel_credentials, enabled as enabled_channels, web_origins
 from bot.webchat.server import create_app
 from handoff.advisers import Advisers
@@ -42,6 +45,59 @@ HOST = "127.0.0.1"
 RASA_PORT = int(os.environ.get("CONTACTPUNT_RASA_PORT", "5005"))
 ACTIONS_PORT = int(os.environ.get("CONTACTPUNT_ACTIONS_PORT", "5055"))
 STARTUP_SECONDS = 180
+#: How many Rasa processes (default 1). More than one need Redis (CONTACTPUNT_REDIS_URL): Rasa's lock store,
+#: so one conversation's messages are handled one at a time, and the web chat's outbox and socket.io.
+WORKERS_ENV = "CONTACTPUNT_RASA_WORKERS"
+REDIS_TIMEOUT_SECONDS = 3
+
+
+def scale_settings(environ: Dict[str, str]) -> Tuple[int, str]:
+    """(number of Rasa processes, Redis URL or ""), or ValueError with a one-line reason."""
+    raw = environ.get(WORKERS_ENV, "").strip() or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{WORKERS_ENV} must be a positive whole number, such as 2.")
+    workers, redis_url = int(raw), environ.get(REDIS_URL_ENV, "").strip()
+    if workers > 1 and not redis_url:
+        raise ValueError(f"{WORKERS_ENV}={workers} needs Redis: set {REDIS_URL_ENV}=redis://host:port/db "
+                         "(the processes share conversation locks and the web chat's messages through it).")
+    if redis_url and urllib.parse.urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(f"{REDIS_URL_ENV} must look like redis://host:port/db (or rediss://, unix://).")
+    return workers, redis_url
+
+
+def check_redis(redis_url: str) -> None:
+    """Fails with a one-line reason (never the password in the URL) when Redis does not answer."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                                      socket_timeout=REDIS_TIMEOUT_SECONDS)
+        client.ping()
+        client.close()
+    except (redis.RedisError, OSError, ValueError) as error:
+        where = urllib.parse.urlsplit(redis_url)
+        place = f"{where.hostname}:{where.port or 6379}" if where.hostname else "the configured socket"
+        raise RuntimeError(f"Redis at {place} does not answer ({type(error).__name__}): start it, or correct "
+                           f"{REDIS_URL_ENV}.") from None
+
+
+def rasa_ports(workers: int) -> List[int]:
+    """One process answers on CONTACTPUNT_RASA_PORT itself; several get the ports after it, and the sticky
+    front takes CONTACTPUNT_RASA_PORT."""
+    return [RASA_PORT] if workers == 1 else [RASA_PORT + i for i in range(1, workers + 1)]
+
+
+def lock_store(redis_url: str) -> Dict[str, Any]:
+    """endpoints.yml's lock_store: Rasa's RedisLockStore, from CONTACTPUNT_REDIS_URL."""
+    url = urllib.parse.urlsplit(redis_url)
+    config: Dict[str, Any] = {"type": "redis", "url": url.hostname or "127.0.0.1", "port": url.port or 6379,
+                              "db": int(url.path.strip("/") or 0), "key_prefix": "contactpunt",
+                              "use_ssl": url.scheme == "rediss"}
+    if url.username:
+        config["username"] = urllib.parse.unquote(url.username)
+    if url.password:
+        config["password"] = urllib.parse.unquote(url.password)
+    return config
 
 
 def service_environment() -> Dict[str, str]:
@@ -76,28 +132,36 @@ def credentials_file(directory: Path, channels: Dict[str, Any]) -> Path:
     return path
 
 
-def endpoints_file(directory: Path) -> Path:
-    """endpoints.yml with the action server's actual port and the tracker store in the data directory."""
+def endpoints_file(directory: Path, redis_url: str = "") -> Path:
+    """endpoints.yml with the action server's actual port, the tracker store in the data directory (or
+    CONTACTPUNT_TRACKER_URL), and Rasa's Redis lock store when Redis is configured. The file is in a
+    directory only this user can read: it may hold the databases' passwords."""
     endpoints = yaml.safe_load(Path("endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://{HOST}:{ACTIONS_PORT}/webhook"
     endpoints["tracker_store"] = store_config(endpoints)
+    if redis_url:
+        endpoints["lock_store"] = lock_store(redis_url)
     path = directory / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     return path
 
 
 def service_commands(endpoints: Path, credentials: Path, jwt_secret: str,
-                     model: Path) -> List[Tuple[List[str], Dict[str, str]]]:
+                     model: Path, workers: int = 1) -> List[Tuple[List[str], Dict[str, str]]]:
     """Each service's command and what it needs in its environment besides `service_environment()`.
     Rasa's HTTP API is on only so the console can join a conversation, and only with a JWT signed
     with a secret made fresh for each start. Rasa takes that secret only as an argument, which every
-    local user could read in `ps`: `bot.rasa_main` adds it from the environment inside the process."""
+    local user could read in `ps`: `bot.rasa_main` adds it from the environment inside the process.
+    Several Rasa processes are separate `rasa run`s (one Sanic worker each, numbered for the sticky front);
+    one action server serves them all (rasa_sdk keeps no state)."""
     python = sys.executable
     return [
         (quiet_warnings.command("rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)), {}),
-        ([python, "-m", "bot.rasa_main", "run", "--interface", HOST, "--port", str(RASA_PORT),
-          "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
-          "--enable-api", "--jwt-method", "HS256"], {JWT_SECRET_ENV: jwt_secret}),
+        *[([python, "-m", "bot.rasa_main", "run", "--interface", HOST, "--port", str(port),
+            "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
+            "--enable-api", "--jwt-method", "HS256"],
+           {JWT_SECRET_ENV: jwt_secret, "SANIC_WORKERS": "1", **({WORKER_ENV: str(number)} if workers > 1 else {})})
+          for number, port in enumerate(rasa_ports(workers), start=1)],
     ]
 
 
@@ -109,9 +173,9 @@ def _is_up(url: str) -> bool:
         return False
 
 
-def wait_until_up(processes: List[subprocess.Popen]) -> None:
+def wait_until_up(processes: List[subprocess.Popen], workers: int = 1) -> None:
     """Show progress while the model loads; fail with a clear message if a service dies."""
-    urls = [f"http://{HOST}:{ACTIONS_PORT}/health", f"http://{HOST}:{RASA_PORT}/"]
+    urls = [f"http://{HOST}:{ACTIONS_PORT}/health", *[f"http://{HOST}:{port}/" for port in rasa_ports(workers)]]
     from tqdm import tqdm
 
     with tqdm(total=len(urls), desc="Starting assistant", unit="service", file=sys.stderr) as bar:
@@ -145,9 +209,13 @@ def meldplicht_procedures() -> Dict[str, str]:
     return {name: load_profile(name).safeguarding.adviser_procedure.nl for name in profile_names()}
 
 
-async def serve(apps: List[tuple], endpoints: Path) -> None:
-    """Serve each (app, port) on loopback until interrupted, no access logs; expire conversations hourly."""
+async def serve(apps: List[tuple], endpoints: Path, workers: int = 1) -> None:
+    """Serve each (app, port) on loopback until interrupted, no access logs; expire conversations hourly.
+    Several Rasa processes get the sticky front on CONTACTPUNT_RASA_PORT."""
     cleaner = asyncio.ensure_future(clean_up_every_hour(str(endpoints)))
+    front = StickyFront(HOST, RASA_PORT, [(HOST, port) for port in rasa_ports(workers)]) if workers > 1 else None
+    if front:
+        await front.start()
     runners = []
     for app, port in apps:
         runner = web.AppRunner(app, access_log=None)
@@ -158,6 +226,8 @@ async def serve(apps: List[tuple], endpoints: Path) -> None:
         await asyncio.Event().wait()
     finally:
         cleaner.cancel()
+        if front:
+            await front.close()
         for runner in runners:
             await runner.cleanup()
 
@@ -173,6 +243,14 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
     retention_days()  # and so does an invalid retention setting
     origins = web_origins(os.environ, web_port)
     channels = channel_credentials(os.environ, origins)  # and an incomplete channel configuration
+    try:
+        workers, redis_url = scale_settings(os.environ)  # and a bad number of processes, or one without Redis
+        store_config(yaml.safe_load(Path("endpoints.yml").read_text(encoding="utf-8")))  # and a bad tracker URL
+        if redis_url:
+            check_redis(redis_url)
+    except (ValueError, RuntimeError) as error:
+        print(f"contactpunt: {error}", file=sys.stderr)
+        return 1
     model = latest_model()
     try:
         verify_model(model)
@@ -180,7 +258,9 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
         print(f"contactpunt: {error}", file=sys.stderr)
         return 1
     busy = ports_in_use({"chat": web_port, "console": console_port, "Rasa, CONTACTPUNT_RASA_PORT": RASA_PORT,
-                         "actions, CONTACTPUNT_ACTIONS_PORT": ACTIONS_PORT})
+                         "actions, CONTACTPUNT_ACTIONS_PORT": ACTIONS_PORT,
+                         **{f"Rasa process {n}, CONTACTPUNT_RASA_PORT+{n}": port
+                            for n, port in enumerate(rasa_ports(workers), start=1) if workers > 1}})
     if busy:
         print(f"contactpunt: port {', '.join(busy)} is already in use: stop the other program or choose "
               "another port.", file=sys.stderr)
@@ -197,15 +277,16 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
     socket_url = os.environ.get(SOCKET_URL_ENV) or f"http://{HOST}:{RASA_PORT}"
     runtime = tempfile.TemporaryDirectory(prefix="contactpunt-")
     directory = Path(runtime.name)
-    endpoints = endpoints_file(directory)
+    endpoints = endpoints_file(directory, redis_url)
     credentials = credentials_file(directory, channels)
     processes = [subprocess.Popen(command, env={**service_environment(), **secrets_env})
-                 for command, secrets_env in service_commands(endpoints, credentials, jwt_secret, model)]
+                 for command, secrets_env in service_commands(endpoints, credentials, jwt_secret, model, workers)]
     try:
-        wait_until_up(processes)
+        wait_until_up(processes, workers)
         url, console_url = f"http://{HOST}:{web_port}/", f"http://{HOST}:{console_port}/"
         print(f"\nContactpunt ({profile.name}) is running.\n  Chat:    {url} (sample school page)"
               f"\n  Console: {console_url}\n  Channels: {', '.join(enabled_channels(channels))}"
+              f"\n  Rasa: {workers} process{'es' if workers > 1 else ''}{', Redis' if redis_url else ''}"
               f"\nStop with Ctrl+C.\n", flush=True)
         if open_browser:
             webbrowser.open(url)
@@ -216,7 +297,7 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
                                  meldplicht_procedures(), partial(overview, sessions),
                                  # behind an HTTPS reverse proxy, cookies must be Secure as well
                                  secure_cookies=os.environ.get("CONTACTPUNT_CONSOLE_HTTPS") == "1")
-        asyncio.run(serve([(chat, web_port), (console, console_port)], endpoints))
+        asyncio.run(serve([(chat, web_port), (console, console_port)], endpoints, workers))
         return 0
     except KeyboardInterrupt:
         return 0

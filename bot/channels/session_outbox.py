@@ -4,7 +4,7 @@ import itertools
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional
 
 KEEP_SECONDS = 3600  # as long as Rasa keeps a conversation session open
 MAX_PENDING = 200  # per session: a page that never acknowledges cannot fill the memory
@@ -67,11 +67,19 @@ class InMemoryOutbox:
     async def add(self, session_id: str, message: Dict[str, Any]) -> Dict[str, Any]:
         return self.outbox.add(session_id, message)
 
-    async def acknowledge(self, session_id: str, seq: int) -> None:
+    def acknowledge(self, session_id: str, seq: int) -> Awaitable[None]:
+        """Done at once (awaiting the result is allowed, not needed): a socket.io acknowledgement callback
+        that is not awaited still takes the message out."""
         self.outbox.acknowledge(session_id, seq)
+        return _Done()
 
     async def pending(self, session_id: str) -> List[Dict[str, Any]]:
         return self.outbox.pending(session_id)
+
+
+class _Done:
+    def __await__(self) -> Iterator[None]:
+        return iter(())
 
 
 def outbox_for(redis_url: Optional[str]) -> Any:

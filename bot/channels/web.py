@@ -2,15 +2,17 @@
 
 import functools
 import logging
+import os
 import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+from socketio import AsyncRedisManager
 
 from bot.channels import MAX_MESSAGE_CHARS
-from bot.channels.session_outbox import SessionOutbox
+from bot.channels.session_outbox import outbox_for
 from bot.message_text import clean
 from bot.refused_input_log import RefusedInput, install
 
@@ -19,6 +21,12 @@ logger = logging.getLogger(__name__)
 #: The widget makes a random session id (32 hex digits) in the page's memory. Anything else is refused, so
 #: no client can name a conversation of another channel (those are "telegram-…" / "teams-…" pseudonyms).
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+#: Several Rasa processes: Redis for the outbox and for socket.io between them (`redis://host:port/db`).
+REDIS_URL_ENV = "CONTACTPUNT_REDIS_URL"
+#: This process's number among several (`contactpunt run` sets it): the first part of every Engine.IO session
+#: id, so a front can send a long-polling client's requests to the process that holds its session.
+WORKER_ENV = "CONTACTPUNT_RASA_WORKER"
 
 
 def _well_formed(data: Any) -> bool:
@@ -40,12 +48,32 @@ class AcknowledgedOutput(SocketIOOutput):
         self.channel = channel
 
     async def _send_message(self, session_id: Text, response: Any) -> None:
-        message = self.channel.outbox.add(session_id, response)
-        for sid, _ in list(self.sio.manager.get_participants(self.channel.namespace or "/", session_id)):
-            await self.channel.send_to_socket(sid, session_id, message)
+        message = await self.channel.outbox.add(session_id, response)
+        await self.channel.deliver(session_id, message)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, json_message.get("data", json_message))
+
+
+class AcknowledgingRedisManager(AsyncRedisManager):
+    """python-socketio's Redis client manager, so that a message any Rasa process sends reaches the page
+    connected to another. A numbered bot message is not sent with python-socketio's cross-process callback
+    (which returns the page's acknowledgement to the sending process, lost if that process is gone): every
+    process hands it to its own connections of that session, and takes their acknowledgement into the
+    shared outbox itself."""
+
+    def __init__(self, url: str, event: Text, deliver_locally: Callable[[Text, Dict[Text, Any], Text], Awaitable[None]]):
+        super().__init__(url, channel="contactpunt-socketio")
+        self.event, self.deliver_locally = event, deliver_locally
+
+    async def _handle_emit(self, message: Dict[str, Any]) -> None:
+        data = message.get("data")
+        if (message.get("event") == self.event and message.get("callback") is None and message.get("room")
+                and isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict)
+                and isinstance(data[0].get("seq"), int)):
+            await self.deliver_locally(message["room"], data[0], message.get("namespace") or "/")
+            return
+        await super()._handle_emit(message)
 
 
 class SchoolSocketIOInput(SocketIOInput):
@@ -58,7 +86,8 @@ class SchoolSocketIOInput(SocketIOInput):
     event and a reason (the widget shows it with the help numbers); nothing is left to an unread task."""
 
     allowed_origins: List[str] = []
-    outbox: SessionOutbox
+    redis_url: Optional[str] = None
+    outbox: Any
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
@@ -76,6 +105,7 @@ class SchoolSocketIOInput(SocketIOInput):
             credentials.get("socketio_path", "/socket.io"),
         )
         channel.allowed_origins = list(origins)
+        channel.redis_url = credentials.get("redis_url") or os.environ.get(REDIS_URL_ENV) or None
         return channel
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -84,7 +114,15 @@ class SchoolSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
-        self.outbox = SessionOutbox()
+        self.outbox = outbox_for(self.redis_url)
+        if self.redis_url:  # before any connection: python-socketio starts its manager at the first one
+            self.sio.manager = AcknowledgingRedisManager(self.redis_url, self.bot_message_evt, self._deliver_locally)
+            self.sio.manager.set_server(self.sio)
+            self.sio.manager_initialized = False
+        worker = os.environ.get(WORKER_ENV)
+        if worker:
+            generate_id = self.sio.eio.generate_id
+            self.sio.eio.generate_id = lambda: f"{worker}.{generate_id()}"
         self.sio.eio.cors_allowed_origins = self.allowed_origins
         handlers = self.sio.handlers[self.namespace or "/"]
         # Events run inside the Engine.IO message handler, guarded: a malformed packet (an event name that is
@@ -115,7 +153,7 @@ class SchoolSocketIOInput(SocketIOInput):
             return
         await self.sio.enter_room(sid, session_id)
         await self.sio.emit("session_confirm", session_id, room=sid)
-        for message in self.outbox.pending(session_id):
+        for message in await self.outbox.pending(session_id):
             await self.send_to_socket(sid, session_id, message)
 
     async def _handle_message(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sid: Text,
@@ -128,10 +166,25 @@ class SchoolSocketIOInput(SocketIOInput):
                                          input_channel=self.name(),
                                          metadata=metadata if isinstance(metadata, dict) else {}))
 
+    async def deliver(self, session_id: Text, message: Dict[Text, Any]) -> None:
+        """A numbered message to every connection of the session: this process's, and with Redis every other's."""
+        if isinstance(self.sio.manager, AcknowledgingRedisManager):
+            await self.sio.emit(self.bot_message_evt, message, room=session_id, namespace=self.namespace or "/")
+        else:
+            await self._deliver_locally(session_id, message, self.namespace or "/")
+
+    async def _deliver_locally(self, session_id: Text, message: Dict[Text, Any], namespace: Text) -> None:
+        for sid, _ in list(self.sio.manager.get_participants(namespace, session_id)):
+            await self.send_to_socket(sid, session_id, message)
+
     async def send_to_socket(self, sid: Text, session_id: Text, message: Dict[Text, Any]) -> None:
-        """One numbered message to one connection; the page's acknowledgement takes it out of the outbox."""
-        await self.sio.emit(self.bot_message_evt, message, to=sid,
-                            callback=lambda *_: self.outbox.acknowledge(session_id, message["seq"]))
+        """One numbered message to one connection of this process; the page's acknowledgement takes it out of
+        the outbox."""
+        def acknowledged(*_: Any) -> Any:  # python-socketio awaits what it returns (the Redis outbox's coroutine)
+            return self.outbox.acknowledge(session_id, message["seq"])
+
+        await self.sio.emit(self.bot_message_evt, message, to=sid, namespace=self.namespace or "/",
+                            callback=acknowledged, ignore_queue=True)
 
     async def _refuse(self, sid: Text, reason: str) -> None:
         logger.info("Refused a socket.io event (%s).", reason)

@@ -1,6 +1,7 @@
 """Rasa's SQL tracker store with every event encrypted (AES-256-GCM, rotating keys) and an expiry clean-up."""
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
@@ -99,10 +100,27 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
 
 
 
-def store_config(endpoints: Dict[str, Any]) -> Dict[str, Any]:
-    """The tracker_store section of endpoints.yml; an SQLite store lives in the data directory."""
+#: The conversations' database as an SQLAlchemy URL (`postgresql+psycopg2://user:password@host:port/db`),
+#: like CONTACTPUNT_QUEUE_URL for the case queue; unset: endpoints.yml (SQLite in the data directory).
+URL_ENV = "CONTACTPUNT_TRACKER_URL"
+
+
+def store_config(endpoints: Dict[str, Any], environ: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """The tracker_store section of endpoints.yml; an SQLite store lives in the data directory, and
+    CONTACTPUNT_TRACKER_URL, when set, names the database instead (several Rasa processes share it)."""
     config = dict(endpoints["tracker_store"])
-    if config.get("dialect", "sqlite") == "sqlite":
+    url = (os.environ if environ is None else environ).get(URL_ENV)
+    if url:
+        try:
+            parsed = sa.engine.make_url(url)
+        except sa.exc.ArgumentError:
+            raise ValueError(f"{URL_ENV} must be a URL such as postgresql+psycopg2://user:password@host:5432/db") from None
+        if parsed.get_backend_name() not in ("postgresql", "sqlite"):
+            raise ValueError(f"{URL_ENV} must be a postgresql:// or sqlite:// URL")
+        config.update(dialect=parsed.drivername, db=parsed.database, host=parsed.host, port=parsed.port,
+                      username=parsed.username, password=parsed.password)
+        config = {key: value for key, value in config.items() if value is not None}
+    if config.get("dialect", "sqlite") == "sqlite" and not url:
         config["db"] = str(data_dir() / "trackers.sqlite")
     return config
 

@@ -1,0 +1,97 @@
+"""A sticky TCP front for several Rasa processes on loopback: each Engine.IO session's requests go to the process that holds it."""
+
+import asyncio
+import itertools
+import logging
+import re
+from typing import List, Optional, Tuple
+
+logger = logging.getLogger(__name__)
+
+#: Engine.IO's session id in a request line, as `SchoolSocketIOInput` makes it: `<worker>.<random>`.
+SID = re.compile(rb"[?&]sid=([0-9]+)\.")
+MAX_HEAD_BYTES = 16 * 1024
+
+
+def backend_for(request_line: bytes, count: int) -> Optional[int]:
+    """The process (0-based) a request belongs to, from its Engine.IO session id; None for a new session
+    (a handshake, a WebSocket without polling first) or any other request."""
+    found = SID.search(request_line.split(b" HTTP/", 1)[0])
+    if not found:
+        return None
+    index = int(found.group(1)) - 1
+    return index if 0 <= index < count else None
+
+
+def one_request_per_connection(head: bytes) -> bytes:
+    """A plain HTTP request with `Connection: close`, so the next request of the same client (another session,
+    from another tab) is routed again on a new connection. A WebSocket upgrade is passed unchanged."""
+    lines = head.split(b"\r\n")
+    if any(line.lower().startswith(b"upgrade:") for line in lines[1:]):
+        return head
+    kept = [line for line in lines[1:] if line and not line.lower().startswith((b"connection:", b"keep-alive:"))]
+    return b"\r\n".join([lines[0], *kept, b"Connection: close", b"", b""])
+
+
+class StickyFront:
+    """Listens on one address and forwards each TCP connection to one of the Rasa processes: by the worker
+    number in the Engine.IO session id when the request has one, else round-robin. Long-polling clients
+    (several requests, several connections per session) thus stay with their process; a WebSocket is one
+    connection anyway. It reads only the request line and headers, logs no address, path or content."""
+
+    def __init__(self, host: str, port: int, backends: List[Tuple[str, int]]) -> None:
+        self.host, self.port, self.backends = host, port, backends
+        self._next = itertools.cycle(range(len(backends)))
+        self._server: Optional[asyncio.AbstractServer] = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, self.host, self.port, reuse_address=True)
+
+    async def close(self) -> None:
+        if self._server:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream: Optional[asyncio.StreamWriter] = None
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            if len(head) > MAX_HEAD_BYTES:
+                return
+            chosen = backend_for(head.split(b"\r\n", 1)[0], len(self.backends))
+            upstream_reader, upstream = await self._connect(chosen)
+            upstream.write(one_request_per_connection(head))
+            await asyncio.gather(self._pump(reader, upstream), self._pump(upstream_reader, writer))
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, OSError):
+            pass  # a client that went away, or a process that is down: the client reconnects to another
+        except Exception as error:  # never a traceback with a request in it
+            logger.warning("The front could not forward a connection (%s).", type(error).__name__)
+        finally:
+            for stream in (writer, upstream):
+                if stream is not None:
+                    stream.close()
+
+    async def _connect(self, chosen: Optional[int]) -> Tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The session's own process; a new session goes to the next process that answers."""
+        if chosen is not None:
+            return await asyncio.open_connection(*self.backends[chosen])
+        for _ in self.backends:
+            try:
+                return await asyncio.open_connection(*self.backends[next(self._next)])
+            except OSError:
+                continue
+        raise ConnectionRefusedError
+
+    @staticmethod
+    async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while chunk := await source.read(65536):
+                sink.write(chunk)
+                await sink.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            try:
+                sink.write_eof()
+            except (OSError, RuntimeError):
+                pass
