@@ -11,23 +11,16 @@ from actions.conversation import REPORTER_SLOTS, audience, profile, reply_langua
 CONFIRMED_SLOT = "audience_confirmed"
 
 
-class ActionUpdateAudience(Action):
-    """Runs after every user message (custom slot mapping): the audience, and whether to say "u"."""
-
-    def name(self) -> Text:
-        return "action_update_audience"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        current = audience(tracker)
-        events = []
-        if tracker.get_slot("audience") != current:
-            events.append(SlotSet("audience", current))
-        formal = current == "ouder"
-        if tracker.get_slot("formal") is not formal:
-            events.append(SlotSet("formal", formal))
-        return events
+def audience_events(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """After every user message (actions/after_message.py): the audience, and whether to say "u"."""
+    current = audience(tracker)
+    events = []
+    if tracker.get_slot("audience") != current:
+        events.append(SlotSet("audience", current))
+    formal = current == "ouder"
+    if tracker.get_slot("formal") is not formal:
+        events.append(SlotSet("formal", formal))
+    return events
 
 
 def ask_role(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

@@ -3,26 +3,20 @@
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import profile
 from bot.language import detect_language
 
 
-class ActionDetectLanguage(Action):
-    def name(self) -> Text:
-        return "action_detect_language"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        events = []
-        if tracker.get_slot("institution") != profile().id:
-            events.append(SlotSet("institution", profile().id))
-        text = tracker.latest_message.get("text") or ""
-        language = None if text.startswith("/") else detect_language(text)  # a payload says nothing
-        if language and language != tracker.get_slot("language"):
-            events.append(SlotSet("language", language))
-        return events
+def language_events(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """After every user message (actions/after_message.py): the language written in, and the profile."""
+    events = []
+    if tracker.get_slot("institution") != profile().id:
+        events.append(SlotSet("institution", profile().id))
+    text = tracker.latest_message.get("text") or ""
+    language = None if text.startswith("/") else detect_language(text)  # a payload says nothing
+    if language and language != tracker.get_slot("language"):
+        events.append(SlotSet("language", language))
+    return events

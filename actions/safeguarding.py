@@ -40,37 +40,30 @@ def conversation_flags(tracker: Tracker) -> ConversationFlags:
     return ConversationFlags.from_dict(tracker.get_slot(STATE_SLOT))
 
 
-class ActionUpdateSafeguarding(Action):
-    """Runs after every user message (custom slot mapping): combines its signals with all before.
+def safeguarding_events(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """After every user message (actions/after_message.py): its signals combined with all before.
 
     The state slot keeps which rule fired for each flag (rule names, never text).
     """
-
-    def name(self) -> Text:
-        return "action_update_safeguarding"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        events: List[Dict[Text, Any]] = []
-        flags = conversation_flags(tracker)
-        answered = asked_check(tracker.get_slot)
-        if answered:  # this message answers the check question: yes adds what it asked about
-            events.append(SlotSet(CHECK_SLOT, None))
-            if said_yes(tracker.latest_message):
-                flags = combine(flags, answered_yes(answered))
-        signals = tracker.latest_message.get(SIGNALS_KEY)
-        if not signals and not answered:  # button payloads carry no signals
-            return events
-        message = MessageSignals.from_dict(signals)
-        flags = combine(flags, message)
-        values = {**flags.public(), "possible_meldplicht": flags.possible_meldplicht}
-        events.append(SlotSet(STATE_SLOT, flags.as_dict()))
-        events += [SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value]
-        slots = {**tracker.slots, **values}
-        if message.check and not answered and not pending_flags(slots.get):
-            events.append(SlotSet(CHECK_SLOT, message.check))
+    events: List[Dict[Text, Any]] = []
+    flags = conversation_flags(tracker)
+    answered = asked_check(tracker.get_slot)
+    if answered:  # this message answers the check question: yes adds what it asked about
+        events.append(SlotSet(CHECK_SLOT, None))
+        if said_yes(tracker.latest_message):
+            flags = combine(flags, answered_yes(answered))
+    signals = tracker.latest_message.get(SIGNALS_KEY)
+    if not signals and not answered:  # button payloads carry no signals
         return events
+    message = MessageSignals.from_dict(signals)
+    flags = combine(flags, message)
+    values = {**flags.public(), "possible_meldplicht": flags.possible_meldplicht}
+    events.append(SlotSet(STATE_SLOT, flags.as_dict()))
+    events += [SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value]
+    slots = {**tracker.slots, **values}
+    if message.check and not answered and not pending_flags(slots.get):
+        events.append(SlotSet(CHECK_SLOT, message.check))
+    return events
 
 
 def said_yes(message: Dict[Text, Any]) -> bool:

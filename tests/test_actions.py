@@ -9,7 +9,8 @@ from rasa_sdk.events import SlotSet
 from actions.behaviour import ActionClarifyBehaviour, ActionReflectBehaviour
 from actions.confidentiality import ActionExplainConfidentiality
 from actions.handoff import ActionSubmitHandoff, ValidateHumanHandoffForm
-from actions.language import ActionDetectLanguage
+from actions.after_message import ActionUpdateFromMessage
+from actions.language import language_events
 from actions.routes import (
     ActionContinueAfterRole,
     ActionExplainComplaint,
@@ -238,14 +239,27 @@ def test_a_failing_queue_never_leaks_the_summary_into_logs(dispatcher, monkeypat
 
 def test_language_follows_the_reporter(dispatcher):
     english = make_tracker(text="my teacher keeps sending me messages at night", slots={"institution": "rocmn"})
-    assert run(ActionDetectLanguage(), dispatcher, english) == [SlotSet("language", "en")]
+    assert language_events(english) == [SlotSet("language", "en")]
     payload = make_tracker(text="/affirm", slots={"language": "en", "institution": "rocmn"})
-    assert run(ActionDetectLanguage(), dispatcher, payload) == []
+    assert language_events(payload) == []
     unclear = make_tracker(text="ok", slots={"language": "en", "institution": "rocmn"})
-    assert run(ActionDetectLanguage(), dispatcher, unclear) == []
+    assert language_events(unclear) == []
+
+
+def test_one_call_after_each_message_fills_language_audience_and_safeguarding(dispatcher):
+    from bot.safeguarding.detector import analyse
+
+    tracker = make_tracker(text="my mentor keeps touching me, I am 15", slots={"institution": "rocmn"})
+    tracker.latest_message["entities"] = [{"entity": "person", "value": "child"}]
+    tracker.latest_message["safeguarding"] = analyse(tracker.latest_message["text"]).as_dict()
+    events = run(ActionUpdateFromMessage(), dispatcher, tracker)
+    names = {event["name"]: event["value"] for event in events}
+    assert names["language"] == "en" and names["audience"] == "ouder" and names["formal"] is True
+    assert names["minor"] is True and names["meldplicht"] is True and "safeguarding_state" in names
+    assert dispatcher.messages == []
 
 
 def test_the_institution_slot_follows_the_configured_profile(dispatcher, monkeypatch):
     monkeypatch.setenv("CONTACTPUNT_PROFILE", "wur")
     active_profile.cache_clear()
-    assert SlotSet("institution", "wur") in run(ActionDetectLanguage(), dispatcher, make_tracker(text="hoi"))
+    assert SlotSet("institution", "wur") in language_events(make_tracker(text="hoi"))

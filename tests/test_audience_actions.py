@@ -4,7 +4,7 @@ question with the institution's own roles, and correcting what was inferred (han
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.audience import ActionCorrectRole, ActionUpdateAudience
+from actions.audience import ActionCorrectRole, audience_events
 from actions.behaviour import ActionReflectBehaviour
 from actions.confidentiality import ActionExplainConfidentiality
 from actions.routes import ActionExplainRoutes
@@ -47,13 +47,13 @@ def responses(dispatcher):
 def test_the_audience_is_kept_after_every_message_from_what_was_just_said(
         dispatcher, institution, entities, audience, formal):
     expected = audience[institution.id] if isinstance(audience, dict) else audience
-    events = run(ActionUpdateAudience(), dispatcher, with_entities(make_tracker(), **entities))
+    events = audience_events(with_entities(make_tracker(), **entities))
     assert SlotSet("formal", formal) in events or (not formal and all(e["name"] != "formal" for e in events))
     assert ([e["value"] for e in events if e["name"] == "audience"] or [None]) == [expected]
 
 
 def test_what_was_said_earlier_still_counts(dispatcher, institution):
-    events = run(ActionUpdateAudience(), dispatcher, make_tracker(slots={"person": "child"}))
+    events = audience_events(make_tracker(slots={"person": "child"}))
     assert SlotSet("audience", "ouder") in events and SlotSet("formal", True) in events
 
 

@@ -10,7 +10,7 @@ from actions.safeguarding import (
     ActionAskSafeguardingCheck,
     ActionContinueAfterCheck,
     ActionRespondSafeguarding,
-    ActionUpdateSafeguarding,
+    safeguarding_events,
 )
 from bot.institution_profile import load_profile
 from bot.safeguarding.detector import analyse
@@ -40,7 +40,7 @@ def test_update_keeps_flags_from_everything_said(dispatcher):
     earlier = state_for("mijn mentor zit steeds aan me")
     tracker = make_tracker(slots={"safeguarding_state": earlier.as_dict(), "staff_perpetrator": True})
     tracker.latest_message["safeguarding"] = analyse("ik ben pas 15").as_dict()
-    events = run(ActionUpdateSafeguarding(), dispatcher, tracker)
+    events = safeguarding_events(tracker)
     assert SlotSet("meldplicht", True) in events and SlotSet("minor", True) in events
     state = next(e for e in events if e["name"] == "safeguarding_state")["value"]
     assert "meldplicht:minor+staff+sexual" in state["reasons"]
@@ -48,7 +48,7 @@ def test_update_keeps_flags_from_everything_said(dispatcher):
 
 
 def test_button_payloads_change_nothing(dispatcher):
-    assert run(ActionUpdateSafeguarding(), dispatcher, make_tracker(text="/affirm")) == []
+    assert safeguarding_events(make_tracker(text="/affirm")) == []
 
 
 def test_acute_gives_112_then_113_then_offers_a_person(dispatcher):
@@ -133,7 +133,7 @@ def test_a_student_of_unknown_age_hears_the_duty_on_condition_and_one_question(d
 def test_a_middle_band_message_sets_the_check_question_and_it_is_asked_once(dispatcher):
     tracker = make_tracker(intent="express_feelings")
     tracker.latest_message["safeguarding"] = {"check": "suicidal", "reasons": []}
-    events = run(ActionUpdateSafeguarding(), dispatcher, tracker)
+    events = safeguarding_events(tracker)
     assert SlotSet("safeguarding_check", "suicidal") in events
     asked = run(ActionAskSafeguardingCheck(), dispatcher, make_tracker(slots={"safeguarding_check": "suicidal"}))
     assert said(dispatcher) == ["utter_check_suicidal"]
@@ -146,7 +146,7 @@ def test_a_middle_band_message_sets_the_check_question_and_it_is_asked_once(disp
 def test_no_check_question_when_a_flag_is_raised_by_the_same_message(dispatcher):
     tracker = make_tracker(intent="stalking")
     tracker.latest_message["safeguarding"] = {"acute": True, "check": "staff", "reasons": ["acute:danger_now:x"]}
-    events = run(ActionUpdateSafeguarding(), dispatcher, tracker)
+    events = safeguarding_events(tracker)
     assert SlotSet("acute", True) in events
     assert not any(e["name"] == "safeguarding_check" for e in events)
 
@@ -157,7 +157,7 @@ def test_no_check_question_when_a_flag_is_raised_by_the_same_message(dispatcher)
 ])
 def test_yes_to_a_check_question_raises_its_flag(dispatcher, check, answer_slots):
     slots = {"safeguarding_check": check, "safeguarding_handled": [f"check:{check}"]}
-    events = run(ActionUpdateSafeguarding(), dispatcher, make_tracker(slots=slots, intent="affirm", text="/affirm"))
+    events = safeguarding_events(make_tracker(slots=slots, intent="affirm", text="/affirm"))
     assert SlotSet("safeguarding_check", None) in events
     for name, value in answer_slots.items():
         assert SlotSet(name, value) in events
@@ -169,7 +169,7 @@ def test_yes_to_the_staff_question_makes_meldplicht_for_a_minor(dispatcher):
     state = state_for("ik ben 16 en hij zit steeds aan mijn been")
     slots = {"safeguarding_check": "staff", "safeguarding_handled": ["check:staff"], "minor": True,
              "safeguarding_state": state.as_dict()}
-    events = run(ActionUpdateSafeguarding(), dispatcher, make_tracker(slots=slots, intent="inform_role",
+    events = safeguarding_events(make_tracker(slots=slots, intent="inform_role",
                                                                      text="ja, het is de trainer van school"))
     assert SlotSet("staff_perpetrator", True) in events and SlotSet("meldplicht", True) in events
 
@@ -178,7 +178,7 @@ def test_no_to_a_check_question_raises_nothing(dispatcher):
     slots = {"safeguarding_check": "suicidal", "safeguarding_handled": ["check:suicidal"]}
     tracker = make_tracker(slots=slots, intent="deny", text="nee")
     tracker.latest_message["safeguarding"] = {"reasons": []}
-    events = run(ActionUpdateSafeguarding(), dispatcher, tracker)
+    events = safeguarding_events(tracker)
     assert SlotSet("safeguarding_check", None) in events
     assert SlotSet("acute", True) not in events
 
