@@ -49,7 +49,10 @@ class Classifier:
 
     def __init__(self, model_path: Optional[Path] = None) -> None:
         quiet_rasa_logging()
+        from bot import graph_runner
         from rasa.core.agent import Agent
+
+        graph_runner.install()  # as in the live assistant (bot/rasa_main.py)
 
         self.model_path = model_path or latest_model()
         self._agent = Agent.load(str(self.model_path))

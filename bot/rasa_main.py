@@ -15,6 +15,10 @@ def main() -> None:
     from bot import quiet_warnings
 
     quiet_warnings.install()  # Rasa's libraries' deprecation notices are not for whoever runs the system
+    from bot import action_result_schema, graph_runner
+
+    action_result_schema.install()  # the measured per-message costs of Rasa 3.6 (docs/performance.md)
+    graph_runner.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
