@@ -81,6 +81,31 @@ def check_redis(redis_url: str) -> None:
                            f"{REDIS_URL_ENV}.") from None
 
 
+def prepare_tracker_store(endpoints: Path) -> None:
+    """A tracker database on a server must answer (one line if not: Rasa itself would retry for ever), and its
+    table is made here once, before several Rasa processes race to make it."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.tracker_store.encrypted import from_endpoints
+
+    config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))["tracker_store"]
+    if config.get("dialect", "sqlite").startswith("sqlite"):
+        return
+    url = SQLTrackerStore.get_db_url(config["dialect"], config.get("url"), config.get("port"), config.get("db"),
+                                     config.get("username"), config.get("password"))
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        engine.connect().close()
+    except sa.exc.SQLAlchemyError as error:
+        raise RuntimeError(f"the tracker database at {config.get('url')}:{config.get('port') or 5432} does not "
+                           f"answer ({type(getattr(error, 'orig', None) or error).__name__}): start it, or correct "
+                           "CONTACTPUNT_TRACKER_URL.") from None
+    finally:
+        engine.dispose()
+    from_endpoints(str(endpoints)).engine.dispose()
+
+
 def rasa_ports(workers: int) -> List[int]:
     """One process answers on CONTACTPUNT_RASA_PORT itself; several get the ports after it, and the sticky
     front takes CONTACTPUNT_RASA_PORT."""
@@ -279,6 +304,12 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
     directory = Path(runtime.name)
     endpoints = endpoints_file(directory, redis_url)
     credentials = credentials_file(directory, channels)
+    try:
+        prepare_tracker_store(endpoints)
+    except RuntimeError as error:
+        print(f"contactpunt: {error}", file=sys.stderr)
+        runtime.cleanup()
+        return 1
     processes = [subprocess.Popen(command, env={**service_environment(), **secrets_env})
                  for command, secrets_env in service_commands(endpoints, credentials, jwt_secret, model, workers)]
     try:

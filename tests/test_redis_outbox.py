@@ -166,7 +166,7 @@ def test_the_lock_store_and_the_tracker_url_come_from_the_environment():
                                    "db": "var/trackers.sqlite"}}
     assert store_config(endpoints, {"CONTACTPUNT_TRACKER_URL": "postgresql+psycopg2://rasa:pw@db:5432/trackers"}) == {
         "type": "bot.tracker_store.EncryptedSQLTrackerStore", "dialect": "postgresql+psycopg2", "db": "trackers",
-        "host": "db", "port": 5432, "username": "rasa", "password": "pw"}
+        "url": "db", "port": 5432, "username": "rasa", "password": "pw"}
     with pytest.raises(ValueError):
         store_config(endpoints, {"CONTACTPUNT_TRACKER_URL": "mysql://db/trackers"})
 
@@ -184,3 +184,40 @@ def test_the_front_routes_by_the_worker_in_the_engineio_session():
     assert one_request_per_connection(head) == b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
     upgrade = b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
     assert one_request_per_connection(upgrade) == upgrade
+
+
+def test_an_unreachable_tracker_database_is_one_line_without_the_password(tmp_path):
+    import yaml
+
+    from bot.launcher import prepare_tracker_store
+    from bot.tracker_store.encrypted import store_config
+    from tests.conftest import free_port
+
+    endpoints = tmp_path / "endpoints.yml"
+    config = store_config({"tracker_store": {"type": "bot.tracker_store.EncryptedSQLTrackerStore"}},
+                          {"CONTACTPUNT_TRACKER_URL": f"postgresql+psycopg2://rasa:geheimwachtwoord@127.0.0.1:{free_port()}/t"})
+    endpoints.write_text(yaml.safe_dump({"tracker_store": config}))
+    with pytest.raises(RuntimeError) as refused:
+        prepare_tracker_store(endpoints)
+    assert "does not answer" in str(refused.value) and "geheimwachtwoord" not in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("settings, says", [
+    ({"CONTACTPUNT_RASA_WORKERS": "0"}, "positive whole number"),
+    ({"CONTACTPUNT_RASA_WORKERS": "2"}, "needs Redis"),
+    ({"CONTACTPUNT_RASA_WORKERS": "2", "CONTACTPUNT_REDIS_URL": "redis://:pw@127.0.0.1:{port}/0"}, "does not answer"),
+])
+def test_contactpunt_run_refuses_bad_scale_settings_in_one_line(settings, says, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, free_port, service_env
+
+    env = service_env(CONTACTPUNT_DATA_DIR=str(tmp_path), CONTACTPUNT_PROFILE="rocmn",
+                      **{key: value.format(port=free_port()) for key, value in settings.items()})
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--no-browser"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    lines = [line for line in done.stderr.splitlines() if line.startswith("contactpunt:")]
+    assert done.returncode == 1 and len(lines) == 1 and says in lines[0], done.stderr[-2000:]
+    assert "Traceback" not in done.stderr + done.stdout

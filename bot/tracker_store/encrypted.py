@@ -117,7 +117,8 @@ def store_config(endpoints: Dict[str, Any], environ: Optional[Dict[str, str]] = 
             raise ValueError(f"{URL_ENV} must be a URL such as postgresql+psycopg2://user:password@host:5432/db") from None
         if parsed.get_backend_name() not in ("postgresql", "sqlite"):
             raise ValueError(f"{URL_ENV} must be a postgresql:// or sqlite:// URL")
-        config.update(dialect=parsed.drivername, db=parsed.database, host=parsed.host, port=parsed.port,
+        # endpoints.yml names the host `url`: Rasa passes it to the store as `host`
+        config.update(dialect=parsed.drivername, db=parsed.database, url=parsed.host, port=parsed.port,
                       username=parsed.username, password=parsed.password)
         config = {key: value for key, value in config.items() if value is not None}
     if config.get("dialect", "sqlite") == "sqlite" and not url:
@@ -131,4 +132,6 @@ def from_endpoints(endpoints_path: str, domain: Optional[Domain] = None) -> Encr
 
     config = store_config(yaml.safe_load(Path(endpoints_path).read_text(encoding="utf-8")))
     config.pop("type", None)
+    if "url" in config:
+        config["host"] = config.pop("url")
     return EncryptedSQLTrackerStore(domain=domain, **config)
