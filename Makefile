@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 # No usage data leaves this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test train node-deps eval thresholds learning-curve compare-pipelines validate sample-report system-deps fuzz soak clean
+.PHONY: help run test train node-deps eval thresholds learning-curve compare-pipelines validate sample-report system-deps fuzz soak bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -79,6 +79,9 @@ fuzz: $(STAMP) system-deps train $(NODE_STAMP)  ## the fuzz tests with many more
 
 soak: $(STAMP) system-deps train $(NODE_STAMP)  ## 30 minutes of scripted conversations with handoffs on the whole system: errors, memory, files, nothing lost -> docs/reliability.md
 	$(BIN)/python -m tests.soak --minutes $${SOAK_MINUTES:-30}
+
+bench: $(STAMP) train $(NODE_STAMP)  ## load benchmark: 1/10/50/100 reporters and saturation, Contactpunt (1 and 2 Rasa processes) and plain Rasa over socket.io -> docs/performance.md (about 15-20 min)
+	$(BIN)/contactpunt bench $(BENCH_OPTIONS)
 
 sample-report: $(STAMP)  ## render the periodic report from fictional data -> docs/sample-report/
 	$(BIN)/contactpunt report --sample --from 2026-01 --to 2026-10 --out docs/sample-report

@@ -315,6 +315,12 @@ def cmd_benchmark_crypto(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bot.load_benchmark.runner import main as run_benchmark
+
+    return run_benchmark(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="contactpunt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -413,6 +419,24 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--key-file", help="key file, current key first (default: tracker.keys in the data directory)")
     rotate.add_argument("--endpoints", default="endpoints.yml", help="endpoints.yml with the tracker store")
     rotate.set_defaults(func=cmd_rotate_tracker_key)
+
+    bench = sub.add_parser(
+        "bench", help="load benchmark over socket.io: 1/10/50/100 concurrent reporters and saturation, Contactpunt "
+                      "(1 and 2 Rasa processes) next to a plain Rasa 3.6 assistant; writes docs/performance.md, "
+                      "docs/performance.png and results/bench/results.json (about 15-20 minutes)")
+    bench.add_argument("--quick", action="store_true",
+                       help="a short run to try it out (1 and 10 reporters with 1-3 s think time, 15 s saturation); "
+                            "the document says it was short")
+    bench.add_argument("--systems", nargs="+", choices=["ours", "ours-2", "plain"], metavar="SYSTEM",
+                       help="only these of: ours (Contactpunt, 1 Rasa process), ours-2 (2 Rasa processes with "
+                            "Redis, saturation only), plain (plain Rasa); default all three")
+    bench.add_argument("--saturation-seconds", type=float, default=60.0,
+                       help="how long the saturation scenario repeats conversations (default 60)")
+    bench.add_argument("--no-docs", action="store_true",
+                       help="write results/bench/results.json only; leave docs/ alone")
+    bench.add_argument("--render-only", action="store_true",
+                       help="measure nothing: write docs/performance.md and .png again from results/bench/results.json")
+    bench.set_defaults(func=cmd_bench)
 
     add_adviser_commands(sub)
     return parser
