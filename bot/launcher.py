@@ -82,8 +82,8 @@ def check_redis(redis_url: str) -> None:
 
 
 def prepare_tracker_store(endpoints: Path) -> None:
-    """A tracker database on a server must answer (one line if not: Rasa itself would retry for ever), and its
-    table is made here once, before several Rasa processes race to make it."""
+    """A tracker database on a server must answer (one line if not: Rasa itself would retry for ever), and the
+    table is made here once, before several Rasa processes race to make it (SQLite too)."""
     import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore
 
@@ -91,6 +91,7 @@ def prepare_tracker_store(endpoints: Path) -> None:
 
     config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))["tracker_store"]
     if config.get("dialect", "sqlite").startswith("sqlite"):
+        from_endpoints(str(endpoints)).engine.dispose()
         return
     url = SQLTrackerStore.get_db_url(config["dialect"], config.get("url"), config.get("port"), config.get("db"),
                                      config.get("username"), config.get("password"))

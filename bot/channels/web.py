@@ -41,7 +41,7 @@ def _well_formed_message(data: Any) -> bool:
 
 class AcknowledgedOutput(SocketIOOutput):
     """Rasa's socket.io output, except that each message is numbered and kept until the page acknowledges
-    it (see SessionOutbox). Custom JSON (the case code) is a message like any other: `{"data": {...}}`."""
+    it (the outbox: in memory, or in Redis shared by several processes). Custom JSON (the case code) is a message like any other: `{"data": {...}}`."""
 
     def __init__(self, channel: "SchoolSocketIOInput") -> None:
         super().__init__(channel.sio, channel.bot_message_evt)
@@ -83,7 +83,8 @@ class SchoolSocketIOInput(SocketIOInput):
     and a message has at most 4,000 characters. It joins the session's room properly (see
     `_session_request`), and what it sends is acknowledged by the page and sent again after a reconnect,
     so a network drop loses nothing. What it refuses, or fails to handle, it answers with a `refused`
-    event and a reason (the widget shows it with the help numbers); nothing is left to an unread task."""
+    event and a reason (the widget shows it with the help numbers); nothing is left to an unread task.
+    With Redis (CONTACTPUNT_REDIS_URL) several Rasa processes share the outbox and socket.io's rooms."""
 
     allowed_origins: List[str] = []
     redis_url: Optional[str] = None
