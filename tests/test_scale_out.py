@@ -1,6 +1,4 @@
-"""Two Rasa processes sharing PostgreSQL and Redis (`contactpunt run` with CONTACTPUNT_RASA_WORKERS=2): one
-conversation over both, a message sent on one reaching the page on the other, long polling through the
-sticky front, and a process killed mid-conversation losing nothing the page acknowledged."""
+"""Two real Rasa processes on PostgreSQL and Redis (`contactpunt run`, 2 workers): one conversation over both, replies across processes, polling through the front, a SIGKILL losing nothing acknowledged."""
 
 import asyncio
 import json

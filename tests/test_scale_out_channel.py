@@ -1,6 +1,4 @@
-"""The web chat's socket.io channel in two processes sharing Redis, with stand-ins for Rasa (fast): a message sent
-by one process reaches the page on the other, numbers are shared, acknowledgements count wherever they arrive,
-long polling keeps working through the sticky front, and a killed process loses nothing acknowledged."""
+"""The socket.io channel in two processes sharing Redis, with stand-ins for Rasa (fast): cross-process delivery, shared numbering, the sticky front, a SIGKILL."""
 
 import asyncio
 import json
