@@ -39,6 +39,16 @@ def system_table(system: Dict) -> List[str]:
                  f"| **{_n(overall.get('actions'), 1)}** | {_n(overall.get('launcher'), 1)} | | |")
     errors = {kind: count for figures in system["scenarios"].values()
               for kind, count in figures["errors_by_kind"].items()}
+    idle = system.get("idle")
+    if idle and idle.get("seconds"):
+        lines += ["", f"Without load (after the warm-up, {idle['seconds']:.0f} s): " + ", ".join(
+            f"{name} {seconds / idle['seconds'] * 1000:.0f} ms CPU per second" for name, seconds in
+            sorted(idle["cpu_s"].items())) + " — spent whatever the traffic, and part of each scenario's CPU per turn."]
+    generator = [(figures["scenario"]["name"], figures["generator_cpu_s"] / figures["seconds"])
+                 for figures in system["scenarios"].values() if figures.get("generator_cpu_s") and figures["seconds"]]
+    if generator:
+        lines += ["", "The load generator's own CPU use (share of one CPU over the scenario): " + ", ".join(
+            f"{name} {share:.0%}" for name, share in generator) + "."]
     if errors:
         lines += ["", "Errors by kind: " + ", ".join(f"{kind}: {count}" for kind, count in sorted(errors.items()))]
     return lines

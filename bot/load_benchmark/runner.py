@@ -4,6 +4,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,8 @@ from bot.load_benchmark.repo import tests_importable
 from bot.load_benchmark.stats import per_turn, summarise_turns
 
 RESULTS = Path("results/bench")
+#: Seconds without load after the warm-up, to tell CPU the services spend anyway from CPU per turn.
+IDLE_SECONDS = 10.0
 DOC = Path("docs/performance.md")
 PLOT = Path("docs/performance.png")
 
@@ -61,10 +64,15 @@ def run_load(stack: Dict, system: str, scenario: Scenario, seed: int, label: str
                    "--conversations", str(scenario.conversations), "--seconds", str(scenario.seconds),
                    "--think-min", str(scenario.think_min), "--think-max", str(scenario.think_max),
                    "--ramp", str(scenario.ramp), "--seed", str(seed), "--label", label, "--out", str(out)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(command, cwd=tests_importable(), env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             raise RuntimeError(f"the load generator stopped with exit {done.returncode}")
-        return json.loads(out.read_text(encoding="utf-8"))
+        load = json.loads(out.read_text(encoding="utf-8"))
+        # its own CPU: on a small machine it competes with the systems it measures
+        load["generator_cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        return load
     finally:
         out.unlink(missing_ok=True)
 
@@ -77,6 +85,7 @@ def measure(stack: Dict, system: str, scenario: Scenario, seed: int, label: str)
     figures.update({
         "scenario": asdict(scenario),
         "conversations": load["conversations"],
+        "generator_cpu_s": load.get("generator_cpu_s"),
         "cpu_s": meter.cpu,
         "cpu_ms_per_turn": {name: per_turn(seconds, figures["answered"]) for name, seconds in meter.cpu.items()},
         "peak_rss_mib": meter.peak,
@@ -88,10 +97,13 @@ def measure(stack: Dict, system: str, scenario: Scenario, seed: int, label: str)
 def run_system(stack: Dict, system: str, label: str, plan: List[Scenario], say: Callable) -> Dict:
     """A warm-up conversation (not counted: models loaded, connections made), then every scenario."""
     run_load(stack, system, Scenario("warm-up", 1), 0, f"{label}: warm-up")
-    results = {}
+    with Meter(stack["services"]) as idle:
+        time.sleep(IDLE_SECONDS)
+    results = {"idle": {"seconds": IDLE_SECONDS, "cpu_s": idle.cpu}}
+    scenario_results = results.setdefault("scenarios", {})
     for number, scenario in enumerate(plan, start=1):
         figures = measure(stack, system, scenario, number, f"{label}: {scenario.name}")
-        results[scenario.name] = figures
+        scenario_results[scenario.name] = figures
         say(f"  {label} / {scenario.name}: {figures['answered']}/{figures['turns']} turns answered, "
             f"{figures['errors']} errors, p50 {_ms(figures['p50_ms'])}, p95 {_ms(figures['p95_ms'])}, "
             f"{figures['turns_per_s'] or 0:.2f} turns/s, Rasa {_ms(figures['cpu_ms_per_turn'].get('rasa'))} CPU/turn")
@@ -234,5 +246,6 @@ def _render_only(say: Callable) -> int:
     return 0
 
 
-def _system(label: str, scenario_results: Dict) -> Dict:
-    return {"label": label, "scenarios": scenario_results, "overall": overall(scenario_results)}
+def _system(label: str, measured: Dict) -> Dict:
+    return {"label": label, "scenarios": measured["scenarios"], "overall": overall(measured["scenarios"]),
+            "idle": measured["idle"]}
