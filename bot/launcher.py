@@ -14,7 +14,7 @@ import urllib.parse
 import urllib.request
 import webbrowser
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 from aiohttp import web
@@ -31,7 +31,7 @@ from bot.tracker_store.retention import clean_up_every_hour, retention_days
 from bot.channels import pseudonym
 from bot.channels.sticky_front import StickyFront
 from bot.channels.web import REDIS_URL_ENV, WORKER_ENV
-from bot.channels.settings import SOCKET_URL_ENV, channel_credentials, enabled as enabled_channels, web_origins
+from bot.channels.settings import WEB, SOCKET_URL_ENV, channel_credentials, enabled as enabled_channels, web_origins
 from bot.webchat.server import create_app
 from handoff.advisers import Advisers
 from handoff.case_queue import CaseQueue
@@ -153,6 +153,7 @@ def ports_in_use(ports: Dict[str, int]) -> List[str]:
 
 def credentials_file(directory: Path, channels: Dict[str, Any]) -> Path:
     """credentials.yml for this start: the widget's socket.io channel, and Telegram and Teams when configured."""
+    directory.mkdir(exist_ok=True)
     path = directory / "credentials.yml"
     path.write_text(yaml.safe_dump(channels), encoding="utf-8")
     return path
@@ -172,19 +173,22 @@ def endpoints_file(directory: Path, redis_url: str = "") -> Path:
     return path
 
 
-def service_commands(endpoints: Path, credentials: Path, jwt_secret: str,
-                     model: Path, workers: int = 1) -> List[Tuple[List[str], Dict[str, str]]]:
+def service_commands(endpoints: Path, credentials: Path, jwt_secret: str, model: Path, workers: int = 1,
+                     web_only: Optional[Path] = None) -> List[Tuple[List[str], Dict[str, str]]]:
     """Each service's command and what it needs in its environment besides `service_environment()`.
     Rasa's HTTP API is on only so the console can join a conversation, and only with a JWT signed
     with a secret made fresh for each start. Rasa takes that secret only as an argument, which every
     local user could read in `ps`: `bot.rasa_main` adds it from the environment inside the process.
     Several Rasa processes are separate `rasa run`s (one Sanic worker each, numbered for the sticky front);
-    one action server serves them all (rasa_sdk keeps no state)."""
+    only the first runs Telegram and Teams (`credentials`; the others get `web_only`): Telegram allows one
+    poller per bot, and both keep their conversation references in memory. One action server serves them
+    all (rasa_sdk keeps no state)."""
     python = sys.executable
     return [
         (quiet_warnings.command("rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)), {}),
         *[([python, "-m", "bot.rasa_main", "run", "--interface", HOST, "--port", str(port),
-            "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
+            "--model", str(model), "--endpoints", str(endpoints),
+            "--credentials", str(credentials if number == 1 or web_only is None else web_only),
             "--enable-api", "--jwt-method", "HS256"],
            {JWT_SECRET_ENV: jwt_secret, "SANIC_WORKERS": "1", **({WORKER_ENV: str(number)} if workers > 1 else {})})
           for number, port in enumerate(rasa_ports(workers), start=1)],
@@ -305,6 +309,7 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
     directory = Path(runtime.name)
     endpoints = endpoints_file(directory, redis_url)
     credentials = credentials_file(directory, channels)
+    web_only = credentials_file(directory / "web-only", {WEB: channels[WEB]}) if workers > 1 else None
     try:
         prepare_tracker_store(endpoints)
     except RuntimeError as error:
@@ -312,7 +317,7 @@ def run_all(web_port: int, console_port: int, open_browser: bool) -> int:
         runtime.cleanup()
         return 1
     processes = [subprocess.Popen(command, env={**service_environment(), **secrets_env})
-                 for command, secrets_env in service_commands(endpoints, credentials, jwt_secret, model, workers)]
+                 for command, secrets_env in service_commands(endpoints, credentials, jwt_secret, model, workers, web_only)]
     try:
         wait_until_up(processes, workers)
         url, console_url = f"http://{HOST}:{web_port}/", f"http://{HOST}:{console_port}/"

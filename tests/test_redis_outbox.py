@@ -145,6 +145,21 @@ def test_scale_settings_default_to_one_process_without_redis():
     assert rasa_ports(1) == [RASA_PORT] and rasa_ports(2) == [RASA_PORT + 1, RASA_PORT + 2]
 
 
+def test_only_the_first_of_several_processes_runs_telegram_and_teams(tmp_path):
+    from bot.launcher import service_commands
+
+    full, web_only = tmp_path / "credentials.yml", tmp_path / "web-only.yml"
+    commands = service_commands(tmp_path / "endpoints.yml", full, "s", tmp_path / "model.tar.gz", 3, web_only)
+    rasa = [command for command, env in commands if "bot.rasa_main" in command]
+    given = [command[command.index("--credentials") + 1] for command in rasa]
+    assert given == [str(full), str(web_only), str(web_only)]
+    assert [env.get("CONTACTPUNT_RASA_WORKER") for command, env in commands if "bot.rasa_main" in command] == ["1", "2", "3"]
+    assert all(env["SANIC_WORKERS"] == "1" for command, env in commands if "bot.rasa_main" in command)
+    single = service_commands(tmp_path / "endpoints.yml", full, "s", tmp_path / "model.tar.gz")
+    assert [c[c.index("--credentials") + 1] for c, _ in single if "bot.rasa_main" in c] == [str(full)]
+    assert all("CONTACTPUNT_RASA_WORKER" not in env for _, env in single)
+
+
 def test_an_unreachable_redis_is_one_line_without_the_password():
     from bot.launcher import check_redis
     from tests.conftest import free_port
@@ -174,12 +189,16 @@ def test_the_lock_store_and_the_tracker_url_come_from_the_environment():
 # --- the sticky front ------------------------------------------------------------------------------------------
 
 def test_the_front_routes_by_the_worker_in_the_engineio_session():
-    from bot.channels.sticky_front import backend_for, one_request_per_connection
+    from bot.channels.sticky_front import backend_for, one_request_per_connection, prefers_first
 
     assert backend_for(b"GET /socket.io/?EIO=4&transport=polling&t=abc&sid=2.AbC-_x HTTP/1.1", 2) == 1
     assert backend_for(b"POST /socket.io/?EIO=4&sid=1.q HTTP/1.1", 2) == 0
     assert backend_for(b"GET /socket.io/?EIO=4&transport=polling&t=abc HTTP/1.1", 2) is None  # handshake
     assert backend_for(b"GET /socket.io/?EIO=4&sid=7.q HTTP/1.1", 2) is None  # no such process: any
+    # Telegram's and Teams' webhooks and Rasa's API to the first process (only it runs Telegram and Teams)
+    assert prefers_first(b"POST /webhooks/teams/webhook HTTP/1.1")
+    assert prefers_first(b"POST /conversations/abc/trigger_intent?output_channel=latest HTTP/1.1")
+    assert not prefers_first(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1")
     head = b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n"
     assert one_request_per_connection(head) == b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
     upgrade = b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"

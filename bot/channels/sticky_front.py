@@ -11,6 +11,10 @@ logger = logging.getLogger(__name__)
 #: Engine.IO's session id in a request line, as `SchoolSocketIOInput` makes it: `<worker>.<random>`.
 SID = re.compile(rb"[?&]sid=([0-9]+)\.")
 MAX_HEAD_BYTES = 16 * 1024
+#: Telegram's and Teams' webhooks and Rasa's HTTP API (the console) go to the first process: only it runs
+#: Telegram and Teams, whose conversation references live in its memory. Another process takes the API when
+#: the first is down (a web-chat reply still reaches its page through Redis).
+FIRST_PROCESS_PATHS = (b"/webhooks/", b"/conversations/")
 
 
 def backend_for(request_line: bytes, count: int) -> Optional[int]:
@@ -33,9 +37,15 @@ def one_request_per_connection(head: bytes) -> bytes:
     return b"\r\n".join([lines[0], *kept, b"Connection: close", b"", b""])
 
 
+def prefers_first(request_line: bytes) -> bool:
+    parts = request_line.split(b" ")
+    return len(parts) > 1 and parts[1].startswith(FIRST_PROCESS_PATHS)
+
+
 class StickyFront:
     """Listens on one address and forwards each TCP connection to one of the Rasa processes: by the worker
-    number in the Engine.IO session id when the request has one, else round-robin. Long-polling clients
+    number in the Engine.IO session id when the request has one, webhooks and Rasa's API to the first process,
+    else round-robin. Long-polling clients
     (several requests, several connections per session) thus stay with their process; a WebSocket is one
     connection anyway. It reads only the request line and headers, logs no address, path or content."""
 
@@ -58,8 +68,9 @@ class StickyFront:
             head = await reader.readuntil(b"\r\n\r\n")
             if len(head) > MAX_HEAD_BYTES:
                 return
-            chosen = backend_for(head.split(b"\r\n", 1)[0], len(self.backends))
-            upstream_reader, upstream = await self._connect(chosen)
+            request_line = head.split(b"\r\n", 1)[0]
+            chosen = backend_for(request_line, len(self.backends))
+            upstream_reader, upstream = await self._connect(chosen, prefers_first(request_line))
             upstream.write(one_request_per_connection(head))
             await asyncio.gather(self._pump(reader, upstream), self._pump(upstream_reader, writer))
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, OSError):
@@ -71,13 +82,17 @@ class StickyFront:
                 if stream is not None:
                     stream.close()
 
-    async def _connect(self, chosen: Optional[int]) -> Tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """The session's own process; a new session goes to the next process that answers."""
+    async def _connect(self, chosen: Optional[int], first: bool = False) -> Tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The session's own process; the first process for webhooks and the API (the next that answers if it
+        is down); a new session to the next process that answers."""
         if chosen is not None:
             return await asyncio.open_connection(*self.backends[chosen])
-        for _ in self.backends:
+        count = len(self.backends)
+        start = 0 if first else next(self._next)
+        order = [(start + step) % count for step in range(count)]
+        for index in order:
             try:
-                return await asyncio.open_connection(*self.backends[next(self._next)])
+                return await asyncio.open_connection(*self.backends[index])
             except OSError:
                 continue
         raise ConnectionRefusedError

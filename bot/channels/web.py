@@ -120,6 +120,7 @@ class SchoolSocketIOInput(SocketIOInput):
             self.sio.manager = AcknowledgingRedisManager(self.redis_url, self.bot_message_evt, self._deliver_locally)
             self.sio.manager.set_server(self.sio)
             self.sio.manager_initialized = False
+            blueprint.listener("after_server_start")(self._listen_to_other_processes)
         worker = os.environ.get(WORKER_ENV)
         if worker:
             generate_id = self.sio.eio.generate_id
@@ -137,6 +138,13 @@ class SchoolSocketIOInput(SocketIOInput):
         handlers[self.user_message_evt] = self._checked(
             functools.partial(self._handle_message, on_new_message), _well_formed_message)
         return blueprint
+
+    async def _listen_to_other_processes(self, app: Any, loop: Any) -> None:
+        """Subscribe to Redis when the server starts, not at the first connection (python-socketio's default):
+        a message another process sends just after that first connection must not pass unheard."""
+        if not self.sio.manager_initialized:
+            self.sio.manager_initialized = True
+            self.sio.manager.initialize()
 
     def _session_of(self, sid: Text) -> Optional[Text]:
         """The session this connection joined, if any (a connection's own room is its sid)."""
