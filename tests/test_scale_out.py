@@ -1,7 +1,9 @@
 """Two real Rasa processes on PostgreSQL and Redis (`contactpunt run`, 2 workers): one conversation over both, replies across processes, polling through the front, a SIGKILL losing nothing acknowledged."""
 
 import asyncio
+import base64
 import json
+import re
 import os
 import secrets
 import signal
@@ -55,6 +57,12 @@ def scaled(trained_model, postgres_url, redis_url, tmp_path_factory):
                       CONTACTPUNT_PROFILE="rocmn", CONTACTPUNT_DATA_DIR=str(data), CONTACTPUNT_RASA_WORKERS="2",
                       CONTACTPUNT_REDIS_URL=redis_url, CONTACTPUNT_TRACKER_URL=tracker_url,
                       CONTACTPUNT_TRACKER_KEYS=keys)
+    from tests.stack import PASSPHRASE
+
+    added = subprocess.run([sys.executable, "-m", "bot.cli", "adviser", "add", "anna", "--name", "Anna (COG)",
+                            "--location", "rocmn", "--passphrase-stdin"], input=PASSPHRASE + "\n", cwd=ROOT,
+                           env=env, capture_output=True, text=True, check=True)
+    seed = base64.b32decode(re.search(r"secret: ([A-Z2-7=]+)", added.stdout).group(1))
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--no-browser", "--port", str(web_port),
                                     "--console-port", str(console_port)], cwd=ROOT, env=env, stdout=log,
@@ -64,7 +72,8 @@ def scaled(trained_model, postgres_url, redis_url, tmp_path_factory):
         yield {"front": f"http://127.0.0.1:{rasa_port}", "origin": f"http://127.0.0.1:{web_port}",
                "a": f"http://127.0.0.1:{rasa_port + 1}", "b": f"http://127.0.0.1:{rasa_port + 2}",
                "b_port": rasa_port + 2, "pid": process.pid, "tracker_url": tracker_url, "keys": keys,
-               "redis_url": redis_url, "log": log_path}
+               "redis_url": redis_url, "log": log_path, "console": f"http://127.0.0.1:{console_port}/",
+               "seed": seed}
     finally:
         services = [int(p) for p in subprocess.run(["ps", "-o", "pid=", "--ppid", str(process.pid)],
                                                    capture_output=True, text=True).stdout.split()]
@@ -244,6 +253,45 @@ def test_long_polling_through_the_sticky_front(scaled):
             async with Page(scaled).connection(scaled["front"]) as other:
                 workers.add(other.client.eio.sid.split(".")[0])
         assert workers == {"1", "2"}
+
+    asyncio.run(conversation())
+
+
+def test_an_advisers_live_reply_made_on_one_process_reaches_the_page_on_the_other(scaled):
+    """The reporter talks to process B only; the console joins and answers through Rasa's API (the front sends
+    it to process A): the live phase's messages are made on A and reach the page on B, numbered in line."""
+    from tests.console_client import Console
+    from tests.test_channels_e2e import DISCLOSURE
+
+    report, live, answer = (f"kanarie{secrets.token_hex(5)}" for _ in range(3))
+    CANARIES.extend([report, live, answer])
+
+    async def conversation():
+        page = Page(scaled)
+        async with page.connection(scaled["b"]) as on_b:
+            async def say(text, needle):
+                start = len(on_b.received)
+                await on_b.send(text)
+                return await on_b.wait_for(lambda m: needle.lower() in (m.get("text") or "").lower(), start, 120)
+
+            def press(title):
+                return [r["payload"] for m in on_b.received for r in m.get("quick_replies") or [] if r["title"] == title][-1]
+
+            await say(DISCLOSURE, "zo snel mogelijk contact")
+            await say(press("Ja, zo snel mogelijk"), "verhaal doorgeven")
+            await say(press("Ja, graag"), "paar zinnen")
+            await say(f"Het gebeurt na de les, in lokaal {report}.", "enige manier")
+            loop = asyncio.get_running_loop()
+            console = await loop.run_in_executor(None, Console, scaled["console"], scaled["seed"])
+            case_id = await loop.run_in_executor(None, console.case_with, report)
+            start = len(on_b.received)
+            await loop.run_in_executor(None, console.act, case_id, "claim")
+            await on_b.wait_for(lambda m: "Er is nu een contactpersoon" in (m.get("text") or ""), start, 120)
+            start = len(on_b.received)
+            await loop.run_in_executor(None, lambda: console.act(case_id, "reply", text=f"Ik ben Anna. {answer}"))
+            await on_b.wait_for(lambda m: answer in (m.get("text") or ""), start, 120)
+            await until(lambda: _none_pending(scaled, page), "acknowledged on B")
+        assert page.shown() == list(range(1, len(page.shown()) + 1)) and len(page.received) == len(page.shown())
 
     asyncio.run(conversation())
 
