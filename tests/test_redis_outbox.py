@@ -240,3 +240,26 @@ def test_contactpunt_run_refuses_bad_scale_settings_in_one_line(settings, says, 
     lines = [line for line in done.stderr.splitlines() if line.startswith("contactpunt:")]
     assert done.returncode == 1 and len(lines) == 1 and says in lines[0], done.stderr[-2000:]
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_numbering_outlives_the_pending_messages_in_memory_and_in_redis(redis_url):
+    """A page left open past the hour must not get numbers it has shown (the widget would hide those replies)."""
+    now = [0.0]
+    memory = SessionOutbox(keep_seconds=60, clock=lambda: now[0])
+    memory.add("a", {"text": "voor de pauze"})
+    now[0] += 3600
+    memory.add("b", {"text": "iemand anders"})  # the clean-up runs
+    assert memory.pending("a") == [] and memory.add("a", {"text": "na de pauze"})["seq"] == 2
+    now[0] += 8 * 24 * 3600
+    memory.add("b", {"text": "een week later"})
+    assert "a" not in memory._sessions  # a week without activity: the numbering goes too
+
+    a = session()
+
+    async def steps(outbox):
+        await outbox.add(a, {"text": "voor de pauze"})
+        await asyncio.sleep(0.5)
+        assert await outbox.pending(a) == []
+        assert (await outbox.add(a, {"text": "na de pauze"}))["seq"] == 2
+
+    run(_with(RedisOutbox(redis_url, keep_seconds=0.2), steps))

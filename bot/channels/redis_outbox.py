@@ -6,11 +6,7 @@ from typing import Any, Dict, List, Tuple
 
 from redis import asyncio as aioredis
 
-from bot.channels.session_outbox import KEEP_SECONDS, MAX_PENDING
-
-#: A session's numbering outlives its pending messages: a page left open for hours must never get a number it
-#: has shown already (it would hide the message). The counter is one small integer per session.
-NUMBERING_SECONDS = 7 * 24 * 3600
+from bot.channels.session_outbox import KEEP_SECONDS, MAX_PENDING, NUMBERING_SECONDS
 
 
 class RedisOutbox:

@@ -8,6 +8,9 @@ from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional
 
 KEEP_SECONDS = 3600  # as long as Rasa keeps a conversation session open
 MAX_PENDING = 200  # per session: a page that never acknowledges cannot fill the memory
+#: A session's numbering outlives its pending messages: a page left open for hours must never get a number it
+#: has shown already (the widget would hide the message). The counter is one small integer per session.
+NUMBERING_SECONDS = 7 * 24 * 3600
 
 
 @dataclass
@@ -23,8 +26,9 @@ class SessionOutbox:
     sent again when the page rejoins its session, and the page shows each number once."""
 
     def __init__(self, keep_seconds: float = KEEP_SECONDS, max_pending: int = MAX_PENDING,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, numbering_seconds: float = NUMBERING_SECONDS):
         self.keep_seconds, self.max_pending, self.clock = keep_seconds, max_pending, clock
+        self.numbering_seconds = max(numbering_seconds, keep_seconds)
         self._sessions: Dict[str, _Session] = {}
 
     def add(self, session_id: str, message: Dict[str, Any]) -> Dict[str, Any]:
@@ -52,9 +56,13 @@ class SessionOutbox:
         return list(session.pending.values())
 
     def _forget_idle(self) -> None:
-        cutoff = self.clock() - self.keep_seconds
-        for session_id in [s for s, session in self._sessions.items() if session.touched < cutoff]:
-            del self._sessions[session_id]
+        """Pending messages go after `keep_seconds` without activity; the numbering after `numbering_seconds`."""
+        now = self.clock()
+        for session_id, session in list(self._sessions.items()):
+            if session.touched < now - self.numbering_seconds:
+                del self._sessions[session_id]
+            elif session.touched < now - self.keep_seconds:
+                session.pending.clear()
 
 
 class InMemoryOutbox:
