@@ -107,3 +107,18 @@ def test_retention_deletes_only_expired_conversations_and_leaves_no_trace(store,
     raw = database_bytes(tmp_path / "trackers.sqlite")
     assert ciphertext[-40:] not in raw  # secure_delete and a truncated WAL: not even the ciphertext is left
     assert b"conv-old" not in raw
+
+
+def test_sqlite_connections_are_kept_between_messages_with_their_pragmas(store):
+    connections = []
+    from sqlalchemy import event
+
+    event.listen(store.engine, "connect", lambda *_: connections.append(1))
+    for turn in range(3):
+        asyncio.run(store.save(conversation(f"pool-{turn}", "kanarie-pool", time.time())))
+        assert asyncio.run(store.retrieve(f"pool-{turn}")) is not None
+    assert len(connections) == 1  # one connection for three saves and three retrievals, not one per session
+    with store.engine.connect() as connection:
+        pragmas = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                   for name in ("journal_mode", "synchronous", "secure_delete")}
+    assert pragmas == {"journal_mode": "wal", "synchronous": 2, "secure_delete": 1}

@@ -31,8 +31,15 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         self.keyring = keys.load()
         super().__init__(domain=domain, dialect=dialect, db=db, **kwargs)
         if self.engine.dialect.name == "sqlite":
+            # Rasa's SQLite engine opens a connection per session (NullPool), so every message paid for a new
+            # connection and its pragmas twice: a small pool keeps connections, pragmas applied, between
+            # messages (docs/performance.md).
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=8,
+                                           connect_args={"check_same_thread": False})
             apply_to(self.engine)
-            self.engine.dispose()  # reconnect with the pragmas
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
