@@ -187,8 +187,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     from tqdm import tqdm
 
     total = None if args.seconds else args.reporters * args.conversations * 4
-    with tqdm(total=total, desc=args.label, unit="turn", file=sys.stderr, dynamic_ncols=True) as progress:
-        result = asyncio.run(Load(args, progress).run())
+    try:
+        with tqdm(total=total, desc=args.label, unit="turn", file=sys.stderr, dynamic_ncols=True) as progress:
+            result = asyncio.run(Load(args, progress).run())
+    except KeyboardInterrupt:  # Ctrl+C reaches the whole process group: the benchmark says it stopped
+        return 130
     Path(args.out).write_text(json.dumps(result), encoding="utf-8")
     return 0
 

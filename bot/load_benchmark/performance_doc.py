@@ -1,5 +1,6 @@
 """Writes docs/performance.md (tables, targets met or not) and the plot docs/performance.png from the benchmark's results dict."""
 
+import textwrap
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -41,9 +42,9 @@ def system_table(system: Dict) -> List[str]:
               for kind, count in figures["errors_by_kind"].items()}
     idle = system.get("idle")
     if idle and idle.get("seconds"):
-        lines += ["", f"Without load (after the warm-up, {idle['seconds']:.0f} s): " + ", ".join(
-            f"{name} {seconds / idle['seconds'] * 1000:.0f} ms CPU per second" for name, seconds in
-            sorted(idle["cpu_s"].items())) + " — spent whatever the traffic, and part of each scenario's CPU per turn."]
+        lines += ["", f"CPU without load ({idle['seconds']:.0f} s after the warm-up; counted in every scenario's CPU "
+                  "per turn as well): " + ", ".join(f"{name} {seconds / idle['seconds'] * 1000:.0f} ms per second"
+                                                     for name, seconds in sorted(idle["cpu_s"].items())) + "."]
     generator = [(figures["scenario"]["name"], figures["generator_cpu_s"] / figures["seconds"])
                  for figures in system["scenarios"].values() if figures.get("generator_cpu_s") and figures["seconds"]]
     if generator:
@@ -198,7 +199,7 @@ def plot(results: Dict, path: Path) -> None:
         cpu.bar(positions, values, width, label={"rasa": "Rasa", "actions": "action server"}[component])
     cpu.axhline(BEFORE_MS / 2, color="tab:red", linewidth=0.8, linestyle=":", label="target: Rasa ≤ 96.5 ms")
     cpu.set_xticks(range(len(systems)))
-    cpu.set_xticklabels([system["label"] for _, system in systems], fontsize=8)
+    cpu.set_xticklabels([textwrap.fill(system["label"], 18) for _, system in systems], fontsize=8)
     cpu.set_ylabel("CPU ms per turn (all scenarios)")
     cpu.set_title("CPU per turn")
     cpu.legend(fontsize=8)
