@@ -123,7 +123,8 @@ def render(results: Dict, plot_name: str = "performance.png") -> str:
         "10 s, a `refused` event, a disconnect, a failed connection.",
         "- One warm-up conversation before the scenarios (not counted). Scenarios: 1 reporter without think time "
         "(8 conversations in a row); 10, 50 and 100 concurrent reporters with 5–15 s think time, one conversation "
-        "each, starts spread over 5 s; saturation: 20 reporters without think time repeating conversations, "
+        "each, starts spread over 5 s; saturation: 40 reporters without think time repeating conversations (each "
+        "still waits the 0.5 s after a turn, so 40 are needed to keep even one process busy), "
         "turns/s = answered turns / time from the first message to the last first reply.",
         "- CPU: utime + stime (and reaped children) of every process in the service's tree, from /proc/<pid>/stat, "
         "difference over the scenario divided by answered turns; the Rasa processes (`bot.rasa_main`, or `rasa run`) "

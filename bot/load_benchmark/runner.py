@@ -21,6 +21,9 @@ from bot.load_benchmark.stats import per_turn, summarise_turns
 RESULTS = Path("results/bench")
 #: Seconds without load after the warm-up, to tell CPU the services spend anyway from CPU per turn.
 IDLE_SECONDS = 10.0
+#: Reporters without think time: each waits 0.5 s after a turn's last message (load_client.SETTLE), so 20 could
+#: offer at most ~35 turns/s, less than one Rasa process handles on 2 cores; 40 keep the processes busy.
+SATURATION_REPORTERS = 40
 DOC = Path("docs/performance.md")
 PLOT = Path("docs/performance.png")
 
@@ -51,7 +54,7 @@ def scenarios(quick: bool, saturation_seconds: float) -> List[Scenario]:
             Scenario("10 reporters", 10, **think),
             Scenario("50 reporters", 50, **think),
             Scenario("100 reporters", 100, **think),
-            Scenario("saturation", 20, seconds=saturation_seconds)]
+            Scenario("saturation", SATURATION_REPORTERS, seconds=saturation_seconds)]
 
 
 def run_load(stack: Dict, system: str, scenario: Scenario, seed: int, label: str) -> Dict:
