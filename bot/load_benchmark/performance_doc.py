@@ -108,6 +108,8 @@ def render(results: Dict, plot_name: str = "performance.png") -> str:
         + (" — **short run (`--quick`)**, not the full benchmark" if results.get("quick") else "")
         + (f"; the whole run took {results['minutes']} minutes." if results.get("minutes") else "."),
         "",
+        "What the profile showed and what was changed for these figures: docs/decisions.md, \"Fast under load\".",
+        "",
         "## How it was measured",
         "",
         "- Each system runs on loopback on this machine; the load generator is a separate process (python-socketio "
