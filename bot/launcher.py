@@ -11,7 +11,6 @@ import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 import webbrowser
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -24,6 +23,7 @@ from bot.classifier import latest_model
 from bot.data_dir import data_dir
 from bot.model_seal import ModelNotSealed, verify as verify_model
 from bot.rasa_main import JWT_SECRET_ENV
+from bot.service_wait import ServiceNotUp, ServiceStopped, wait_for_services
 from bot.institution_profile import active_profile, load_profile, profile_names
 from bot.tracker_store import keyring as tracker_keys
 from bot.tracker_store.encrypted import store_config
@@ -195,33 +195,16 @@ def service_commands(endpoints: Path, credentials: Path, jwt_secret: str, model:
     ]
 
 
-def _is_up(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 def wait_until_up(processes: List[subprocess.Popen], workers: int = 1) -> None:
     """Show progress while the model loads; fail with a clear message if a service dies."""
     urls = [f"http://{HOST}:{ACTIONS_PORT}/health", *[f"http://{HOST}:{port}/" for port in rasa_ports(workers)]]
-    from tqdm import tqdm
-
-    with tqdm(total=len(urls), desc="Starting assistant", unit="service", file=sys.stderr) as bar:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        pending = list(urls)
-        while pending:
-            for process in processes:
-                if process.poll() is not None:
-                    raise RuntimeError(f"'{' '.join(process.args[1:4])}' stopped (exit {process.returncode}).")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Not up after {STARTUP_SECONDS} s: {', '.join(pending)}")
-            for url in list(pending):
-                if _is_up(url):
-                    pending.remove(url)
-                    bar.update(1)
-            time.sleep(1)
+    try:
+        wait_for_services(urls, processes, "Starting assistant", STARTUP_SECONDS)
+    except ServiceStopped as stopped:
+        raise RuntimeError(f"'{' '.join(stopped.process.args[1:4])}' stopped (exit {stopped.process.returncode}).") \
+            from None
+    except ServiceNotUp as late:
+        raise RuntimeError(f"Not up after {STARTUP_SECONDS} s: {', '.join(late.pending)}") from None
 
 
 def stop(processes: List[subprocess.Popen]) -> None:

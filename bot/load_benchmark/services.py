@@ -7,7 +7,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
@@ -15,6 +14,7 @@ from typing import Dict, Iterator, List, Optional
 from bot.load_benchmark.plain_rasa import rasa_command
 from bot.load_benchmark.process_stats import descendants, find_services
 from bot.load_benchmark.repo import tests_importable
+from bot.service_wait import ServiceNotUp, ServiceStopped, wait_for_services
 
 tests_importable()
 from tests.conftest import ROOT, free_port, service_env  # noqa: E402
@@ -57,33 +57,15 @@ def _tail(log: Path, lines: int = 6) -> str:
     return "\n".join("    " + line[:200] for line in useful[-lines:])
 
 
-def _up(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
-
-
 def wait_up(urls: List[str], processes: List[subprocess.Popen], log: Path, what: str) -> None:
     """Until every url answers 200, with a progress line; a clear error if a process stops first."""
-    from tqdm import tqdm
-
-    deadline = time.monotonic() + STARTUP_SECONDS
-    with tqdm(total=len(urls), desc=f"starting {what}", unit="service", file=sys.stderr, leave=False) as bar:
-        pending = list(urls)
-        while pending:
-            for process in processes:
-                if process.poll() is not None:
-                    raise StartFailed(f"{what} stopped while starting (exit {process.returncode}); "
-                                      f"the end of {log}:\n{_tail(log)}")
-            if time.monotonic() > deadline:
-                raise StartFailed(f"{what} not up after {STARTUP_SECONDS} s; see {log}")
-            for url in list(pending):
-                if _up(url):
-                    pending.remove(url)
-                    bar.update(1)
-            time.sleep(1)
+    try:
+        wait_for_services(urls, processes, f"starting {what}", STARTUP_SECONDS, leave=False)
+    except ServiceStopped as stopped:
+        raise StartFailed(f"{what} stopped while starting (exit {stopped.process.returncode}); "
+                          f"the end of {log}:\n{_tail(log)}") from None
+    except ServiceNotUp:
+        raise StartFailed(f"{what} not up after {STARTUP_SECONDS} s; see {log}") from None
 
 
 def stop_process(process: subprocess.Popen, seconds: float = 60) -> None:
