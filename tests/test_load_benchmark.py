@@ -158,3 +158,25 @@ def test_plot_is_written(tmp_path):
 
     plot(RESULTS, tmp_path / "performance.png")
     assert (tmp_path / "performance.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_numbering_counts_gaps_and_repeats_as_a_page_would_see_them():
+    from bot.load_benchmark.load_client import numbering
+
+    assert numbering([1, 2, 3, 4]) == {"numbered": 4, "lost": 0, "duplicated": 0}
+    assert numbering([1, 2, 4, 4, 6]) == {"numbered": 5, "lost": 2, "duplicated": 1}  # 3 and 5 never came
+    assert numbering([]) == {"numbered": 0, "lost": 0, "duplicated": 0}
+
+
+def test_two_process_messages_lost_or_duplicated_decide_their_target():
+    two = copy.deepcopy(RESULTS)
+    saturation = copy.deepcopy(two["systems"]["ours"]["scenarios"]["saturation"])
+    saturation["messages"] = {"numbered": 900, "lost": 0, "duplicated": 0}
+    two["systems"]["ours-2"] = _system("Contactpunt, 2 Rasa processes", [saturation])
+    name = "2 Rasa processes: 0 messages lost or duplicated (numbers each page saw)"
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in targets(two)[2:]}
+    assert rows[name] == f"| {name} | 0 / 0 of 900 | **yes** |"
+    saturation["messages"]["duplicated"] = 2
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in targets(two)[2:]}
+    assert rows[name].endswith("**no** |")
+    assert "| 0 / 2 of 900 |" in render(two)

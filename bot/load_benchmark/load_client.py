@@ -29,6 +29,7 @@ class Reporter:
         self.url, self.origin = url, origin
         self.session_id = secrets.token_hex(16)
         self.arrivals: List[float] = []
+        self.seqs: List[int] = []  # the numbers Contactpunt's channel gives its messages (plain Rasa has none)
         self.failure: Optional[str] = None
         self.closing = False
         self.confirmed = asyncio.Event()
@@ -39,8 +40,10 @@ class Reporter:
         self.client.on("refused", self._on_refused)
         self.client.on("disconnect", self._on_disconnect)
 
-    async def _on_message(self, *_message) -> bool:
+    async def _on_message(self, *message) -> bool:
         self.arrivals.append(asyncio.get_running_loop().time())
+        if message and isinstance(message[0], dict) and isinstance(message[0].get("seq"), int):
+            self.seqs.append(message[0]["seq"])
         self.changed.set()
         return True
 
@@ -103,12 +106,21 @@ class Reporter:
         return {"latency": latency, "error": None, "replies": len(self.arrivals) - before, "sent": sent}
 
 
+def numbering(seqs: List[int]) -> Dict[str, int]:
+    """What a page would see of one session's numbered messages: how many, how many numbers between 1 and the
+    highest never came (lost), how many came more than once (duplicated; these clients never reconnect)."""
+    distinct = set(seqs)
+    return {"numbered": len(seqs), "lost": (max(distinct) - len(distinct)) if distinct else 0,
+            "duplicated": len(seqs) - len(distinct)}
+
+
 class Load:
     def __init__(self, args: argparse.Namespace, progress):
         self.args, self.progress = args, progress
         self.turns: List[Dict] = []
         self.conversations = 0
         self.start = 0.0
+        self.messages = {"numbered": 0, "lost": 0, "duplicated": 0}
 
     def record(self, reporter: int, number: int, result: Dict) -> None:
         self.turns.append({"reporter": reporter, "turn": number, "latency": result["latency"],
@@ -143,6 +155,8 @@ class Load:
                     break
         finally:
             await session.close()
+            for key, count in numbering(session.seqs).items():
+                self.messages[key] += count
         return not self.over()
 
     async def reporter(self, reporter: int) -> None:
@@ -161,7 +175,8 @@ class Load:
         answered = [turn["sent"] + turn["latency"] for turn in self.turns if turn["latency"] is not None]
         first_sent = min((turn["sent"] for turn in self.turns), default=0.0)
         span = (max(answered) - first_sent) if answered else loop.time() - self.start
-        return {"turns": self.turns, "seconds": span, "conversations": self.conversations}
+        return {"turns": self.turns, "seconds": span, "conversations": self.conversations,
+                "messages": self.messages}
 
 
 def build_parser() -> argparse.ArgumentParser:

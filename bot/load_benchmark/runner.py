@@ -88,6 +88,7 @@ def measure(stack: Dict, system: str, scenario: Scenario, seed: int, label: str)
     figures.update({
         "scenario": asdict(scenario),
         "conversations": load["conversations"],
+        "messages": load.get("messages"),
         "generator_cpu_s": load.get("generator_cpu_s"),
         "cpu_s": meter.cpu,
         "cpu_ms_per_turn": {name: per_turn(seconds, figures["answered"]) for name, seconds in meter.cpu.items()},
