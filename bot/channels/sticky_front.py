@@ -64,6 +64,7 @@ class StickyFront:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream: Optional[asyncio.StreamWriter] = None
+        requests: Optional[asyncio.Task] = None
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             if len(head) > MAX_HEAD_BYTES:
@@ -72,7 +73,10 @@ class StickyFront:
             chosen = backend_for(request_line, len(self.backends))
             upstream_reader, upstream = await self._connect(chosen, prefers_first(request_line))
             upstream.write(one_request_per_connection(head))
-            await asyncio.gather(self._pump(reader, upstream), self._pump(upstream_reader, writer))
+            requests = asyncio.ensure_future(self._pump(reader, upstream))
+            # The process closes after its answer (one request per connection; a WebSocket when either side
+            # ends it): then this connection is over, whatever the client still holds open.
+            await self._pump(upstream_reader, writer)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, OSError):
             pass  # a client that went away, or a process that is down: the client reconnects to another
         except Exception as error:  # never a traceback with a request in it
@@ -81,6 +85,9 @@ class StickyFront:
             for stream in (writer, upstream):
                 if stream is not None:
                     stream.close()
+            if requests is not None:  # ends now that both sockets are closed; awaited, so no task is left pending
+                requests.cancel()
+                await asyncio.gather(requests, return_exceptions=True)
 
     async def _connect(self, chosen: Optional[int], first: bool = False) -> Tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """The session's own process; the first process for webhooks and the API (the next that answers if it
