@@ -4,7 +4,7 @@ import asyncio
 import itertools
 import logging
 import re
-from typing import List, Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,9 @@ class StickyFront:
         self.host, self.port, self.backends = host, port, backends
         self._next = itertools.cycle(range(len(backends)))
         self._server: Optional[asyncio.AbstractServer] = None
+        # Python 3.10's asyncio.start_server keeps no reference to a connection's task: once both sockets are
+        # closed nothing else does either, and the garbage collector destroyed tasks still finishing.
+        self._connections: Set[asyncio.Task] = set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, self.host, self.port, reuse_address=True)
@@ -61,8 +64,15 @@ class StickyFront:
         if self._server:
             self._server.close()
             await self._server.wait_closed()
+        for task in list(self._connections):
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = asyncio.current_task()
+        if connection is not None:
+            self._connections.add(connection)
+            connection.add_done_callback(self._connections.discard)
         upstream: Optional[asyncio.StreamWriter] = None
         requests: Optional[asyncio.Task] = None
         try:
