@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import webbrowser
 from pathlib import Path
@@ -90,20 +89,18 @@ def prepare_tracker_store(endpoints: Path) -> None:
     from bot.tracker_store.encrypted import from_endpoints
 
     config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))["tracker_store"]
-    if config.get("dialect", "sqlite").startswith("sqlite"):
-        from_endpoints(str(endpoints)).engine.dispose()
-        return
-    url = SQLTrackerStore.get_db_url(config["dialect"], config.get("url"), config.get("port"), config.get("db"),
-                                     config.get("username"), config.get("password"))
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
-    try:
-        engine.connect().close()
-    except sa.exc.SQLAlchemyError as error:
-        raise RuntimeError(f"the tracker database at {config.get('url')}:{config.get('port') or 5432} does not "
-                           f"answer ({type(getattr(error, 'orig', None) or error).__name__}): start it, or correct "
-                           "CONTACTPUNT_TRACKER_URL.") from None
-    finally:
-        engine.dispose()
+    if not config.get("dialect", "sqlite").startswith("sqlite"):
+        url = SQLTrackerStore.get_db_url(config["dialect"], config.get("url"), config.get("port"), config.get("db"),
+                                         config.get("username"), config.get("password"))
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+        try:
+            engine.connect().close()
+        except sa.exc.SQLAlchemyError as error:
+            raise RuntimeError(f"the tracker database at {config.get('url')}:{config.get('port') or 5432} does not "
+                               f"answer ({type(getattr(error, 'orig', None) or error).__name__}): start it, or "
+                               "correct CONTACTPUNT_TRACKER_URL.") from None
+        finally:
+            engine.dispose()
     from_endpoints(str(endpoints)).engine.dispose()
 
 

@@ -1,7 +1,7 @@
 """Reads one message for safeguarding signals and says which rule found each one (never the text)."""
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional
+from typing import List, Mapping, Optional
 
 from bot.labels import MODEL_LABELS
 from bot.nlu.dutch_pipeline import dutch_nlp
