@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List
 
+from bot.load_benchmark.process_stats import children, parse_status_kib
 from tests.console_client import Console
 from tests.reliability_doc import publish
 from tests.socket_chat import SocketReporter, text_has
-from tests.stack import children_of, running_stack
+from tests.stack import running_stack
 
 REPORT = "hij blijft me appen en staat elke dag bij de bushalte als ik uit school kom"
 
@@ -35,8 +36,7 @@ def process_figures(pids: List[int]) -> Dict[int, Dict]:
     """Resident memory (MiB) and open file descriptors of each process, from /proc."""
     figures = {}
     for pid in pids:
-        status = Path(f"/proc/{pid}/status").read_text()
-        rss_kib = int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+        rss_kib = parse_status_kib(Path(f"/proc/{pid}/status").read_text(), "VmRSS")
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         name = " ".join(part.decode() for part in command[1:4] if part)
         figures[pid] = {"name": name, "rss_mib": rss_kib / 1024, "fds": len(list(Path(f"/proc/{pid}/fd").iterdir()))}
@@ -141,7 +141,7 @@ async def soak(stack: Dict, minutes: float, every: float, progress=print) -> Dic
     tally = Tally()
     runner = Soak(stack, tally)
     await asyncio.gather(runner.one(0), runner.one(1))  # warm-up: models loaded, first connections made
-    pids = [stack["pid"]] + children_of(stack["pid"])
+    pids = [stack["pid"]] + children(stack["pid"])
     before, started = process_figures(pids), time.monotonic()
     tasks, number = [], 2
     while time.monotonic() - started < minutes * 60:

@@ -9,6 +9,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Dict, Iterator
 
+from bot.load_benchmark.process_stats import children
 from tests.conftest import ROOT, free_port, service_env, wait_for
 from tests.fake_bot_api import FakeBotAPI
 from tests.fake_bot_framework import FakeBotFramework
@@ -53,19 +54,13 @@ def running_stack(data: Path, log_path: Path = LOG) -> Iterator[Dict]:
                    "microsoft": microsoft, "teams_webhook": f"http://127.0.0.1:{rasa_port}/webhooks/teams/webhook",
                    "pid": process.pid}
         finally:
-            services = children_of(process.pid)
+            services = children(process.pid)
             process.terminate()  # as a service manager stops it: Rasa and the action server must stop too
             process.wait(timeout=60)
             deadline = time.monotonic() + 30
             while (left := [pid for pid in services if Path(f"/proc/{pid}").exists()]) and time.monotonic() < deadline:
                 time.sleep(0.5)
             assert not left, f"contactpunt run left {len(left)} service(s) running after SIGTERM"
-
-
-def children_of(pid: int) -> list:
-    """The processes `contactpunt run` started (Rasa, the action server)."""
-    listed = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in listed.split()]
 
 
 _last_totp_step = [0]

@@ -37,9 +37,9 @@ def test_run_stops_with_a_plain_message_when_the_rasa_port_is_taken(trained_mode
 @pytest.mark.slow
 def test_no_service_has_the_api_secret_on_its_command_line(stack):
     """Any local user can read command lines (`ps`); Rasa's API secret would open every conversation."""
-    from tests.stack import children_of
+    from bot.load_benchmark.process_stats import children
 
-    command_lines = [Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in children_of(stack["pid"])]
+    command_lines = [Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in children(stack["pid"])]
     rasa = [line for line in command_lines if b"bot.rasa_main" in line]
     assert len(rasa) == 1 and b"--enable-api" in rasa[0]  # the API is on ...
     assert not any(b"--jwt-secret" in line for line in command_lines)  # ... and its secret is not in sight
