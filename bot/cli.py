@@ -424,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser(
         "bench", help="load benchmark over socket.io: 1/10/50/100 concurrent reporters and saturation, Contactpunt "
                       "(1 and 2 Rasa processes) next to a plain Rasa 3.6 assistant; writes docs/performance.md, "
-                      "docs/performance.png and results/bench/results.json (about 15-20 minutes)")
+                      "docs/performance.png and results/bench/results.json (about 10 minutes on 2 cores)")
     bench.add_argument("--quick", action="store_true",
                        help="a short run to try it out (1 and 10 reporters with 1-3 s think time, 15 s saturation); "
                             "the document says it was short")
