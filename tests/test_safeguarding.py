@@ -34,6 +34,13 @@ def flags(text, intent=None, confidence=0.0):
     ("there are 15 of us in the group", None), ("de les begint om 16.30", None),
     ("ben nog 17 tot de zomer", True), ("ik ben pas 18 in maart", True), ("I'm not 18 until June", True),
     ("ik werk van 9 tot 5", None),
+    # the age when it happened decides, also for an adult writing now; ages with a label; "nog geen"
+    ("toen ik 16 was had ik een 'relatie' met mijn mentor, nu ben ik 18", True),
+    ("ik was 15 en zat op deze school. ik ben nu 21", True), ("when I was 14 a teacher touched me, I'm 25 now", True),
+    ("ik was 20 toen het begon", False), ("ik was 3 uur te laat", None), ("I was 15 minutes late", None),
+    ("ik (m, 17) krijg berichtjes van een docente", True), ("de ouders van Ruben (leeftijd: 15)", True),
+    ("scholieren (16–17) op een zomerschool", True), ("ik ben nog geen 17", True), ("she's not even 16", True),
+    ("hij was 15 keer te laat", None),
 ])
 def test_ages_decide_minor(text, expected):
     assert minor_from_ages(find_ages(text)) is expected
@@ -45,6 +52,15 @@ def test_ages_decide_minor(text, expected):
 ])
 def test_not_old_enough_means_a_minor(text):
     assert analyse(text).minor is True
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ik zit in de 3e van de havo en mijn mentor appt me", True), ("ik zit in 3 havo", True),
+    ("ik zit op de mavo", True), ("she is in secondary school", True),
+    ("ik zit in het 3e jaar van het mbo", None),  # MBO years say nothing about age
+])
+def test_school_years_of_secondary_school_mean_a_minor(text, expected):
+    assert analyse(text).minor is expected
 
 
 def test_staff_gate_asks_the_model_to_agree_outside_meldplicht():

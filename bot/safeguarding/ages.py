@@ -40,7 +40,12 @@ _PERSON = re.compile(
 )
 # Any person with an age in brackets, alone or in a list ("een meisje uit mijn klas (16)", "(15, 16)",
 # "(16/17)"), or "van 15" ("nichtje van 12").
-_BRACKET = re.compile(r"\(\s*" + _NUMBER + r"\s*(?:\)|,|/|-|en\b|and\b|of\b|or\b)")
+_BRACKET = re.compile(r"\(\s*" + _NUMBER + r"\s*(?:\)|,|/|-|–|en\b|and\b|of\b|or\b)")
+# "(m, 17)", "(v16)", "(female, 15)", "leeftijd: 15", "age 16": an age with a label or a sex before it.
+_LABELLED = re.compile(
+    r"(?:\(\s*(?:m|v|f|j|man|vrouw|male|female|jongen|meisje)\s*[,/]?\s*|\b(?:leeftijd|age|aged|lft)\s*:?\s*)"
+    + _NUMBER + r"\b" + _NOT_AN_AGE
+)
 _VAN = re.compile(r"\b(?:van|of)\s+" + _NUMBER + r"\b" + _NOT_AN_AGE)
 # "ze is pas 15", "ze is echt nog maar 16 ofzo", "she's 14", "sommigen van ons zijn 16", "first years who
 # are 17", "ze was toen 15": a form of "to be" and at most three small words before a bare number.
@@ -52,9 +57,17 @@ _ROUGHLY = re.compile(
     r"\b(?:allebei|allemaal|beiden|both|all|denk|schat|ongeveer|rond\s+de|about|around|like|net|pas|"
     r"toen\s+(?:ik|ze|zij|hij)|when\s+(?:i|she|he)\s+was|als\s+ik)\s+" + _NUMBER + r"\b" + _NOT_AN_AGE
 )
-_OTHER = re.compile(r"\b(?:hij|zij|ze|die\s+man|die\s+vrouw|he|she|him|her)\s+(?:is|was)\s+(?:al\s+)?" + _NUMBER + r"\b")
+_OTHER = re.compile(r"\b(?:hij|zij|ze|die\s+man|die\s+vrouw|he|she|him|her)\s+(?:is|was)\s+(?:al\s+)?" + _NUMBER + r"\b" + _NOT_AN_AGE)
 _ANY = re.compile(r"\b" + _NUMBER + _UNIT)
 _NEGATED = re.compile(r"\b(?:geen|niet|not|no\s+longer)\s+(?:meer\s+)?" + _NUMBER + r"\b")
+# "nog geen 17", "niet eens 16", "not even 16", "not yet 18": younger than the number, not a denial.
+_STILL_UNDER = re.compile(r"\b(?:nog\s+geen|nog\s+niet|niet\s+eens|not\s+even|not\s+yet)\s+" + _NUMBER + r"\b")
+# "toen ik 15 was", "ik was pas 16", "when I was 15", "I was only 14": the age when it happened, which
+# decides whether it happened to a minor even when the writer is an adult now.
+_THEN = re.compile(
+    r"\b(?:toen\s+(?:ik|ze|zij|hij)\s+(?:nog\s+)?(?:maar\s+)?|ik\s+was\s+(?:toen\s+)?(?:pas\s+|nog\s+)?(?:maar\s+)?|"
+    r"when\s+(?:i|she|he)\s+was\s+(?:only\s+|just\s+)?|i\s+was\s+(?:only\s+|just\s+)?)" + _NUMBER + r"\b" + _NOT_AN_AGE
+)
 _ALMOST = re.compile(r"\b(?:bijna|almost|nearly)\s+" + _NUMBER + r"\b")
 # "i'm under 18", "onder de 16", "jonger dan 18": a year younger than the number at most.
 _UNDER = re.compile(r"\b(?:under|onder|below|jonger\s+dan|younger\s+than)\s+(?:de\s+|the\s+age\s+of\s+)?" + _NUMBER + r"\b")
@@ -69,7 +82,7 @@ _BIRTH_YEAR = re.compile(r"\b(?:geboren|born|ik\s+ben\s+van|i\s+was\s+born)\s+(?
 @dataclass(frozen=True)
 class Age:
     years: int
-    whose: str  # "self", "child", "relative" (whom the reporter writes about), "other" or "unknown"
+    whose: str  # "self", "child", "relative" (whom the reporter writes about), "then", "other" or "unknown"
 
 
 def _value(token: str) -> int:
@@ -80,19 +93,21 @@ def find_ages(text: str) -> List[Age]:
     """Ages between 10 and 80 with whose they probably are. "geen 16 meer" is no age at all."""
     lower = text.lower()
     not_yet = {m.start(1) for m in _NOT_YET.finditer(lower)}
-    negated = {m.start(1) for m in _NEGATED.finditer(lower)} - not_yet
-    younger = {m.start(1) for pattern in (_ALMOST, _TURNING, _UNDER) for m in pattern.finditer(lower)} | not_yet
+    still_under = {m.start(1) for m in _STILL_UNDER.finditer(lower)}
+    negated = {m.start(1) for m in _NEGATED.finditer(lower)} - not_yet - still_under
+    younger = {m.start(1) for pattern in (_ALMOST, _TURNING, _UNDER) for m in pattern.finditer(lower)} | not_yet | still_under
     found = {}
     for match in _BIRTH_YEAR.finditer(lower):
         years = date.today().year - int(match.group(1)) - 1  # the youngest it can be: safety first
         if 10 <= years <= 80:
             found[match.start(1)] = Age(years, "unknown")
     patterns = (
-        (_OTHER, "other"), (_SELF, "self"), (_SELF_BRACKET, "self"), (_CHILD, "child"), (_RELATIVE, "relative"),
+        (_THEN, "then"), (_OTHER, "other"), (_SELF, "self"), (_SELF_BRACKET, "self"), (_CHILD, "child"), (_RELATIVE, "relative"),
         (_TURNING, "unknown"),
         (_PERSON, "unknown"),
         (_ANY, "unknown"), (_BRACKET, "unknown"), (_VAN, "unknown"), (_BE, "unknown"),
-        (_ROUGHLY, "unknown"), (_UNDER, "unknown"), (_NOT_YET, "unknown"),
+        (_ROUGHLY, "unknown"), (_UNDER, "unknown"), (_NOT_YET, "unknown"), (_STILL_UNDER, "unknown"),
+        (_LABELLED, "unknown"),
     )
     for pattern, whose in patterns:
         for match in pattern.finditer(lower):
@@ -108,16 +123,19 @@ def find_ages(text: str) -> List[Age]:
 
 
 def minor_from_ages(ages: List[Age]) -> Optional[bool]:
-    """The ages of the reporter and of whom they write about (child, sister, friend) decide; any
-    one of them under 18 counts ("ik ben 18, mijn zusje van 15 ..."). Otherwise any age under 18
-    counts (safety first); an adult age said of someone else ("hij is 35") says nothing about the
+    """An age under 18 when it happened ("toen ik 15 was, nu ben ik 21") makes it something that happened
+    to a minor. Otherwise the ages of the reporter and of whom they write about (child, sister, friend)
+    decide; any one of them under 18 counts ("ik ben 18, mijn zusje van 15 ..."). Otherwise any age under
+    18 counts (safety first); an adult age said of someone else ("hij is 35") says nothing about the
     person it happens to.
     """
+    if any(age.whose == "then" and age.years < 18 for age in ages):
+        return True
     own = [age for age in ages if age.whose in ("self", "child", "relative")]
     if own:
         return any(age.years < 18 for age in own)
     if any(age.years < 18 for age in ages):
         return True
-    if any(age.whose == "unknown" for age in ages):
+    if any(age.whose in ("unknown", "then") for age in ages):
         return False
     return None
