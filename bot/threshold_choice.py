@@ -8,18 +8,22 @@ import numpy as np
 
 from bot.evaluation import FLAG_TARGETS
 from bot.labels import MODEL_LABELS
-from bot.safeguarding.detector import analyse
+from bot.safeguarding.detector import GATED_BY_MODEL, analyse
 
 GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 #: The "ask" threshold is this share of the "act" one: a check question below the line where the
 #: model acts, so that unsure messages are asked about rather than passed over.
 ASK_SHARE = 0.5
-#: Which pair of model labels each flag is chosen on, in the order they are chosen.
+#: Which pair of model labels each flag is chosen on, in the order they are chosen, and which rules'
+#: gates (ModelThresholds.rule_gate) are chosen with them.
 PAIRS = (
-    ("acute", ("suicidal", "danger_now")),
-    ("meldplicht", ("actor_staff", "sexual")),
-    ("meldcode", ("home_violence", "exploitation")),
+    ("acute", ("suicidal", "danger_now"), ()),
+    ("meldplicht", ("actor_staff", "sexual"), ("sexual",)),
+    ("meldcode", ("home_violence", "exploitation"), ("home_violence", "exploitation")),
 )
+#: Candidates for a rule gate: the model score a rule's hit needs to stand (0 = the rule alone decides).
+RULE_GATE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2)
+NO_RULE_GATE = {label: 0.0 for label in GATED_BY_MODEL}
 
 
 @dataclass
@@ -58,17 +62,22 @@ GATE_GRID = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 
 NO_GATE = {"rule": 0.0, "model": 0.0}
 
 
-def predictions(c: Columns, act: Dict[str, float], gate: Dict[str, float] = NO_GATE) -> Dict[str, np.ndarray]:
+def predictions(c: Columns, act: Dict[str, float], gate: Dict[str, float] = NO_GATE,
+                rule_gate: Dict[str, float] = NO_RULE_GATE) -> Dict[str, np.ndarray]:
     """The flags the detector raises for these thresholds (the model's part, as in detector.analyse)."""
     s = c.scores
+
+    def rule(name: str, label: str) -> np.ndarray:
+        return c.rules[name] & (s[label] >= rule_gate.get(label, 0.0))
+
     acute = c.rules["acute"] | (~c.rules["silenced"] & ((s["suicidal"] >= act["suicidal"]) | (s["danger_now"] >= act["danger_now"])))
-    sexual = c.rules["sexual"] | (s["sexual"] >= act["sexual"])
+    sexual = rule("sexual", "sexual") | (s["sexual"] >= act["sexual"])
     ungated = sexual & c.rules["minor_not_false"]
     by_model = s["actor_staff"] >= act["actor_staff"]
     staff = (c.rules["staff"] & (ungated | (s["actor_staff"] >= gate["rule"]))) | (
         ~c.rules["staff"] & by_model & (ungated | (s["actor_staff"] >= gate["model"])))
-    abuse = c.rules["abuse"] | (s["home_violence"] >= act["home_violence"])
-    exploitation = c.rules["exploitation"] | (s["exploitation"] >= act["exploitation"])
+    abuse = rule("abuse", "home_violence") | (s["home_violence"] >= act["home_violence"])
+    exploitation = rule("exploitation", "exploitation") | (s["exploitation"] >= act["exploitation"])
     return {"acute": acute, "staff_perpetrator": staff, "meldplicht": c.rules["minor"] & staff & sexual,
             "meldcode": (abuse | exploitation) & c.rules["minor_not_false"]}
 
@@ -95,33 +104,39 @@ def _best(candidates: List[Tuple[Tuple[float, float], float, float]], targets: T
 
 def choose(c: Columns, report: Callable[[str], None] = print) -> Dict[str, Dict[str, float]]:
     act = {label: 0.5 for label in MODEL_LABELS}
-    for flag, (first, second) in PAIRS:
+    rule_gate = dict(NO_RULE_GATE)
+    for flag, (first, second), gated in PAIRS:
         candidates = []
-        for a, b in product(GRID, GRID):
+        # Gates enter the candidate negated, so that among equal results the smallest wins (_best breaks
+        # ties towards the larger): a rule stands on its own unless overruling it helps.
+        for a, b, *gates in product(GRID, GRID, *[RULE_GATE_GRID] * len(gated)):
             trial = {**act, first: float(a), second: float(b)}
-            predicted = predictions(c, trial)
+            trial_gate = {**rule_gate, **dict(zip(gated, gates))}
+            predicted = predictions(c, trial, rule_gate=trial_gate)
             recall, precision = recall_precision(c.truth[flag], predicted[flag])
             if flag == "meldplicht":  # the staff threshold must also find staff members
                 staff_recall, _ = recall_precision(c.truth["staff_perpetrator"], predicted["staff_perpetrator"])
                 if staff_recall < FLAG_TARGETS["staff_perpetrator"][0]:
                     recall = min(recall, staff_recall)
-            candidates.append(((float(a), float(b)), recall, precision))
-        act[first], act[second] = _best(candidates, FLAG_TARGETS[flag])
-    gate = _choose_gate(c, act)
-    final = predictions(c, act, gate)
+            candidates.append(((float(a), float(b)) + tuple(-float(g) for g in gates), recall, precision))
+        chosen = _best(candidates, FLAG_TARGETS[flag])
+        act[first], act[second] = chosen[:2]
+        rule_gate.update({label: -value for label, value in zip(gated, chosen[2:])})
+    gate = _choose_gate(c, act, rule_gate)
+    final = predictions(c, act, gate, rule_gate)
     for flag in ("acute", "meldplicht", "meldcode", "staff_perpetrator"):
         recall, precision = recall_precision(c.truth[flag], final[flag])
         report(f"{flag}: recall {recall:.3f}, precision {precision:.3f} on the development sets")
     return {"act": act, "ask": {label: round(value * ASK_SHARE, 3) for label, value in act.items()},
-            "staff_gate": gate}
+            "staff_gate": gate, "rule_gate": rule_gate}
 
 
-def _choose_gate(c: Columns, act: Dict[str, float]) -> Dict[str, float]:
+def _choose_gate(c: Columns, act: Dict[str, float], rule_gate: Dict[str, float]) -> Dict[str, float]:
     """The staff gate, recall first as the thresholds (meldplicht does not depend on it)."""
     candidates = []
     for rule, model in product(GATE_GRID, GATE_GRID):
         gate = {"rule": rule, "model": model}
-        predicted = predictions(c, act, gate)["staff_perpetrator"]
+        predicted = predictions(c, act, gate, rule_gate)["staff_perpetrator"]
         recall, precision = recall_precision(c.truth["staff_perpetrator"], predicted)
         candidates.append(((rule, model), recall, precision))
     rule, model = _best(candidates, FLAG_TARGETS["staff_perpetrator"])

@@ -63,6 +63,19 @@ def test_school_years_of_secondary_school_mean_a_minor(text, expected):
     assert analyse(text).minor is expected
 
 
+def test_rule_gate_lets_the_model_overrule_a_rule_and_ask_instead():
+    gated = ModelThresholds(rule_gate={"sexual": 0.0, "home_violence": 0.0, "exploitation": 0.2})
+    low = {label: 0.0 for label in MODEL_LABELS}
+    text = "ik ben 15 en moet van mijn vriend met zijn vrienden naar bed"
+    overruled = analyse(text, scores=low, thresholds=gated)
+    assert not overruled.exploitation and overruled.check == "exploitation"
+    assert any(reason.startswith("exploitation_unconfirmed:") for reason in overruled.reasons)
+    confirmed = analyse(text, scores={**low, "exploitation": 0.25}, thresholds=gated)
+    assert confirmed.exploitation and any(reason.startswith("exploitation:") for reason in confirmed.reasons)
+    # rules alone (no model scores) are never gated
+    assert analyse(text, thresholds=gated).exploitation
+
+
 def test_staff_gate_asks_the_model_to_agree_outside_meldplicht():
     gated = ModelThresholds(staff_gate={"rule": 0.3, "model": 0.6})
     low = {label: 0.0 for label in MODEL_LABELS}

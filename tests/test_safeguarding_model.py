@@ -104,6 +104,12 @@ def test_thresholds_come_from_config_with_clear_errors():
         SafeguardingSignals.thresholds({"staff_gate": {"rule": 1.5}})
     with pytest.raises(ValueError, match="staff_gate"):
         SafeguardingSignals.thresholds({"staff_gate": {"teacher": 0.1}})
+    assert SafeguardingSignals.thresholds({"rule_gate": {"exploitation": 0.1}}).rule_gate == {
+        "sexual": 0.0, "home_violence": 0.0, "exploitation": 0.1}
+    with pytest.raises(ValueError, match="rule_gate"):
+        SafeguardingSignals.thresholds({"rule_gate": {"danger_now": 0.1}})
+    with pytest.raises(ValueError, match="rule_gate"):
+        SafeguardingSignals.thresholds({"rule_gate": {"sexual": -0.1}})
 
 
 def test_a_denial_in_so_many_words_turns_a_sure_model_into_a_question():

@@ -42,3 +42,17 @@ def test_choose_finds_a_gate_that_lifts_staff_precision():
     staff = predictions(c, chosen["act"], chosen["staff_gate"])["staff_perpetrator"]
     assert recall_precision(c.truth["staff_perpetrator"], staff) == (1.0, 1.0)
     assert set(chosen["staff_gate"]) == {"rule", "model"}
+
+
+def test_choose_gates_a_rule_only_where_overruling_it_helps():
+    # eight exploitation rule hits on minors: six real (the model agrees), two a lesson about loverboys
+    # (the model does not); the home-violence rule is always right and stays ungated
+    n = 8
+    c = columns(n, rules__exploitation=[True] * 6 + [True, True], rules__minor_not_false=[True] * n,
+                scores__exploitation=[0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.01, 0.0],
+                truth__meldcode=[True] * 6 + [False, False])
+    chosen = choose(c, report=lambda line: None)
+    meldcode = predictions(c, chosen["act"], chosen["staff_gate"], chosen["rule_gate"])["meldcode"]
+    assert recall_precision(c.truth["meldcode"], meldcode) == (1.0, 1.0)
+    assert 0.01 < chosen["rule_gate"]["exploitation"] <= 0.4
+    assert chosen["rule_gate"]["home_violence"] == 0.0 and chosen["rule_gate"]["sexual"] == 0.0

@@ -12,7 +12,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.labels import MODEL_LABELS
 from bot.nlu.safeguarding_model import SCORES_KEY
-from bot.safeguarding.detector import ModelThresholds, analyse
+from bot.safeguarding.detector import GATED_BY_MODEL, ModelThresholds, analyse
 from bot.safeguarding.flags import SIGNALS_KEY
 
 
@@ -21,7 +21,7 @@ class SafeguardingSignals(GraphComponent):
     """Runs the pattern rules and combines them with the intent and the safeguarding model's scores.
 
     Place it after the intent classifier and SafeguardingModel. Config: `act` and `ask`, a threshold
-    per model label, and `staff_gate` (see ModelThresholds).
+    per model label, `staff_gate` and `rule_gate` (see ModelThresholds).
     """
 
     def __init__(self, thresholds: ModelThresholds) -> None:
@@ -30,7 +30,8 @@ class SafeguardingSignals(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         defaults = ModelThresholds()
-        return {"act": dict(defaults.act), "ask": dict(defaults.ask), "staff_gate": dict(defaults.staff_gate)}
+        return {"act": dict(defaults.act), "ask": dict(defaults.ask), "staff_gate": dict(defaults.staff_gate),
+                "rule_gate": dict(defaults.rule_gate)}
 
     @classmethod
     def thresholds(cls, config: Dict[Text, Any]) -> ModelThresholds:
@@ -48,7 +49,10 @@ class SafeguardingSignals(GraphComponent):
         gate = {**defaults["staff_gate"], **(config.get("staff_gate") or {})}
         if set(gate) != {"rule", "model"} or not all(0.0 <= value < 1.0 for value in gate.values()):
             raise ValueError(f"SafeguardingSignals: staff_gate needs `rule` and `model` in [0, 1) (got {gate})")
-        return ModelThresholds(act=bands["act"], ask=bands["ask"], staff_gate=gate)
+        rule_gate = {**defaults["rule_gate"], **(config.get("rule_gate") or {})}
+        if set(rule_gate) != set(GATED_BY_MODEL) or not all(0.0 <= value < 1.0 for value in rule_gate.values()):
+            raise ValueError(f"SafeguardingSignals: rule_gate takes {', '.join(GATED_BY_MODEL)} in [0, 1) (got {rule_gate})")
+        return ModelThresholds(act=bands["act"], ask=bands["ask"], staff_gate=gate, rule_gate=rule_gate)
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:

@@ -25,6 +25,8 @@ ACTORS = ("staff", "peer", "company", "family_or_partner")
 MODEL_ACTORS = {"staff": "actor_staff", "peer": "actor_peer", "company": "actor_company",
                 "family_or_partner": "actor_family"}
 #: Which check question a signal in the middle band asks, most urgent first (bot/safeguarding/checks).
+#: The signals whose rule hits the model may overrule (ModelThresholds.rule_gate).
+GATED_BY_MODEL = ("sexual", "home_violence", "exploitation")
 CHECK_OF = {"suicidal": "suicidal", "danger_now": "danger", "actor_staff": "staff", "home_violence": "home",
             "exploitation": "exploitation"}
 
@@ -43,6 +45,14 @@ class ModelThresholds:
     #: when a staff member is the first person the rules find ("de docent had het over loverboys"
     #: names one without accusing them), `model` when only the model hears one. 0 = no such gate.
     staff_gate: Mapping[str, float] = field(default_factory=lambda: {"rule": 0.0, "model": 0.0})
+    #: Per signal a rule (or the intent classifier) can raise: the model's score for it that the rule's hit
+    #: needs to raise the signal. Below it a hit with a check question asks instead ("loverboys" in a
+    #: message about a bus stop). 0 = no gate; without model scores nothing is gated.
+    rule_gate: Mapping[str, float] = field(default_factory=lambda: {label: 0.0 for label in GATED_BY_MODEL})
+
+    def confirms(self, scores: Mapping[str, float], label: str) -> bool:
+        """Whether the model lets a rule's hit for this label stand (rule_gate)."""
+        return label not in scores or scores[label] >= self.rule_gate.get(label, 0.0)
 
     def band(self, scores: Mapping[str, float], label: str) -> Optional[str]:
         """"act", "ask" or None for this label's score."""
@@ -142,14 +152,22 @@ def analyse(
         signals.minor = False
         reasons.append("minor_false:" + of("adult_context")[0].rule)
 
+    def by_rule(label: str, reason: Optional[str]) -> bool:
+        """A rule's hit raises the signal when the model does not overrule it (rule_gate); a hit it
+        overrules is recorded, and asks where the label has a check question."""
+        if reason is None:
+            return False
+        if thresholds.confirms(scores, label):
+            reasons.append(reason)
+            return True
+        reasons.append(reason.replace(":", "_unconfirmed:", 1))
+        asks.append(label)
+        return False
+
     sexual = live("sexual")
-    if sexual:
-        signals.sexual = True
-        reasons.append("sexual:" + sexual[0].rule)
-    elif intent == "seksuele_intimidatie" and intent_confidence >= SEXUAL_INTENT_CONFIDENCE:
-        signals.sexual = True
-        reasons.append("sexual:classifier")
-    elif model("sexual", "sexual:model"):
+    sexual_reason = ("sexual:" + sexual[0].rule if sexual else "sexual:classifier"
+                     if intent == "seksuele_intimidatie" and intent_confidence >= SEXUAL_INTENT_CONFIDENCE else None)
+    if by_rule("sexual", sexual_reason) or model("sexual", "sexual:model"):
         signals.sexual = True
 
     # staff perpetrator: the first actor the rules find who is not the reporter, or the model's;
@@ -186,25 +204,20 @@ def analyse(
     family = any(hit.rule != "partner" for hit in live("family_or_partner"))
     abuse = live("abuse")
     violent_at_home = [hit for hit in abuse if hit.rule not in ("geweld_thuis", "opgesloten") or at_home]
-    if violent_at_home:
-        signals.abuse = True
-        reasons.append("abuse:" + violent_at_home[0].rule)
-    elif signals.sexual and family and not live("staff"):
-        signals.abuse = True
-        reasons.append("abuse:sexual_by_family")
-    elif model("home_violence", "abuse:model"):
+    abuse_reason = ("abuse:" + violent_at_home[0].rule if violent_at_home else "abuse:sexual_by_family"
+                    if signals.sexual and family and not live("staff") else None)
+    if by_rule("home_violence", abuse_reason) or model("home_violence", "abuse:model"):
         signals.abuse = True
 
     if live("exploitation") and about_a_topic:
         reasons.append("exploitation_ignored:topic")
-    elif live("exploitation"):
-        signals.exploitation = True
-        reasons.append("exploitation:" + live("exploitation")[0].rule)
-    elif intent == "mensenhandel" and intent_confidence >= EXPLOITATION_INTENT_CONFIDENCE:
-        signals.exploitation = True
-        reasons.append("exploitation:classifier")
-    elif model("exploitation", "exploitation:model"):
-        signals.exploitation = True
+    else:
+        exploitation_reason = ("exploitation:" + live("exploitation")[0].rule if live("exploitation")
+                               else "exploitation:classifier"
+                               if intent == "mensenhandel" and intent_confidence >= EXPLOITATION_INTENT_CONFIDENCE
+                               else None)
+        if by_rule("exploitation", exploitation_reason) or model("exploitation", "exploitation:model"):
+            signals.exploitation = True
 
     danger = live("danger_now") + live("suicidal")
     # "ik denk niet aan zelfmoord": the reporter said no in so many words; a model that still
