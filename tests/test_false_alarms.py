@@ -8,15 +8,15 @@ or at least ask the check question.
 
 import pytest
 
-#: Known misses of the shipped model (docs/decisions.md, fourth round): kept in view, and strict, so
-#: that a model that gets them right says so and they move to the lists above.
-KNOWN_FALSE_ALARM = pytest.mark.xfail(strict=True, reason="the model hears danger now in 'sluiten me buiten' / 'durf niet meer naar'")
-KNOWN_MISS = pytest.mark.xfail(strict=True, reason="arrangements and 'stoppen met alles' are not yet heard as suicidal")
+#: A known false alarm of the shipped model (docs/decisions.md, fourth and fifth rounds): kept in view, and
+#: strict, so that a model that gets it right says so and it moves to the list. The fifth round's model
+#: got "durf niet meer naar school" and the two indirect suicide signs below right, so they moved.
+KNOWN_FALSE_ALARM = pytest.mark.xfail(strict=True, reason="the model hears danger now in 'sluiten me buiten'")
 
 ORDINARY_REPORTS = [
     "een klasgenoot scheldt me elke dag uit en de hele klas doet mee",
     pytest.param("ze sluiten me buiten in de groepsapp en ik moet er steeds om huilen", marks=KNOWN_FALSE_ALARM),
-    pytest.param("ik durf niet meer naar school door die jongens uit de derde", marks=KNOWN_FALSE_ALARM),
+    "ik durf niet meer naar school door die jongens uit de derde",
     "sinds die filmpjes over mij rondgaan slaap ik slecht en eet ik bijna niks",
     "mijn docent vernedert me voor de klas en ik schaam me kapot",
     "they keep laughing at my accent in the lab and I dread every Monday",
@@ -25,9 +25,8 @@ ORDINARY_REPORTS = [
 ]
 
 INDIRECT_DANGER = [
-    pytest.param("ik heb alles geregeld, mijn kat gaat naar mijn zus. ik wilde alleen zeggen dat het niet aan school lag",
-                 marks=KNOWN_MISS),
-    pytest.param("ik ben zo moe van alles, na de examens stop ik ermee. met alles", marks=KNOWN_MISS),
+    "ik heb alles geregeld, mijn kat gaat naar mijn zus. ik wilde alleen zeggen dat het niet aan school lag",
+    "ik ben zo moe van alles, na de examens stop ik ermee. met alles",
     "my friend posted a goodbye video and now she's not answering, she's 17",
     "er staat een jongen bij de ingang met een mes en hij zoekt mijn broer",
 ]
