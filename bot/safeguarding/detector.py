@@ -24,9 +24,9 @@ ACTORS = ("staff", "peer", "company", "family_or_partner")
 #: The rules' actor categories as the model names them.
 MODEL_ACTORS = {"staff": "actor_staff", "peer": "actor_peer", "company": "actor_company",
                 "family_or_partner": "actor_family"}
-#: Which check question a signal in the middle band asks, most urgent first (bot/safeguarding/checks).
 #: The signals whose rule hits the model may overrule (ModelThresholds.rule_gate).
 GATED_BY_MODEL = ("sexual", "home_violence", "exploitation")
+#: Which check question a signal in the middle band asks, most urgent first (bot/safeguarding/checks).
 CHECK_OF = {"suicidal": "suicidal", "danger_now": "danger", "actor_staff": "staff", "home_violence": "home",
             "exploitation": "exploitation"}
 
@@ -165,8 +165,11 @@ def analyse(
         return False
 
     sexual = live("sexual")
-    sexual_reason = ("sexual:" + sexual[0].rule if sexual else "sexual:classifier"
-                     if intent == "seksuele_intimidatie" and intent_confidence >= SEXUAL_INTENT_CONFIDENCE else None)
+    sexual_reason = None
+    if sexual:
+        sexual_reason = "sexual:" + sexual[0].rule
+    elif intent == "seksuele_intimidatie" and intent_confidence >= SEXUAL_INTENT_CONFIDENCE:
+        sexual_reason = "sexual:classifier"
     if by_rule("sexual", sexual_reason) or model("sexual", "sexual:model"):
         signals.sexual = True
 
@@ -204,20 +207,24 @@ def analyse(
     family = any(hit.rule != "partner" for hit in live("family_or_partner"))
     abuse = live("abuse")
     violent_at_home = [hit for hit in abuse if hit.rule not in ("geweld_thuis", "opgesloten") or at_home]
-    abuse_reason = ("abuse:" + violent_at_home[0].rule if violent_at_home else "abuse:sexual_by_family"
-                    if signals.sexual and family and not live("staff") else None)
+    abuse_reason = None
+    if violent_at_home:
+        abuse_reason = "abuse:" + violent_at_home[0].rule
+    elif signals.sexual and family and not live("staff"):
+        abuse_reason = "abuse:sexual_by_family"
     if by_rule("home_violence", abuse_reason) or model("home_violence", "abuse:model"):
         signals.abuse = True
 
-    if live("exploitation") and about_a_topic:
+    exploitation = live("exploitation")
+    exploitation_reason = None
+    if exploitation:
+        exploitation_reason = "exploitation:" + exploitation[0].rule
+    elif intent == "mensenhandel" and intent_confidence >= EXPLOITATION_INTENT_CONFIDENCE:
+        exploitation_reason = "exploitation:classifier"
+    if exploitation and about_a_topic:
         reasons.append("exploitation_ignored:topic")
-    else:
-        exploitation_reason = ("exploitation:" + live("exploitation")[0].rule if live("exploitation")
-                               else "exploitation:classifier"
-                               if intent == "mensenhandel" and intent_confidence >= EXPLOITATION_INTENT_CONFIDENCE
-                               else None)
-        if by_rule("exploitation", exploitation_reason) or model("exploitation", "exploitation:model"):
-            signals.exploitation = True
+    elif by_rule("exploitation", exploitation_reason) or model("exploitation", "exploitation:model"):
+        signals.exploitation = True
 
     danger = live("danger_now") + live("suicidal")
     # "ik denk niet aan zelfmoord": the reporter said no in so many words; a model that still
