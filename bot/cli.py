@@ -375,9 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("files", nargs="+", help="authored JSON lines files")
     importer.add_argument("--held-out", nargs="*",
-                          help="development and test sets to keep away from (default: all four)",
+                          help="development and test sets to keep away from (default: all five, the next blind set too)",
                           default=["eval/dev_types.jsonl", "eval/dev_safeguarding.jsonl", "eval/test_types.jsonl",
-                                   "eval/test_safeguarding.jsonl"])
+                                   "eval/test_safeguarding.jsonl", "eval/next/test_safeguarding.jsonl"])
     importer.set_defaults(func=cmd_import_authored)
 
     compare = sub.add_parser(

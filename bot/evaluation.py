@@ -12,6 +12,8 @@ DEV_SAFEGUARDING = Path("eval/dev_safeguarding.jsonl")
 #: The frozen blind test sets (eval/README.md): reported, never tuned on.
 TEST_TYPES = Path("eval/test_types.jsonl")
 TEST_SAFEGUARDING = Path("eval/test_safeguarding.jsonl")
+#: The next blind safeguarding set, frozen and not yet scored: the next safeguarding change is judged on it.
+NEXT_TEST_SAFEGUARDING = Path("eval/next/test_safeguarding.jsonl")
 
 
 class DatasetError(ValueError):

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from bot.authoring import near_duplicate_pairs, normalised
-from bot.evaluation import (DEV_SAFEGUARDING, DEV_TYPES, FLAGS, TEST_SAFEGUARDING, TEST_TYPES, load_jsonl,
-                            score_flags, score_types)
+from bot.evaluation import (DEV_SAFEGUARDING, DEV_TYPES, FLAGS, NEXT_TEST_SAFEGUARDING, TEST_SAFEGUARDING,
+                            TEST_TYPES, load_jsonl, score_flags, score_types)
 from bot.labels import BEHAVIOUR_TYPES, MODEL_LABELS, TYPE_LABELS, type_label
 from bot.nlu.safeguarding_model import labels_of
 
 ROOT = Path(__file__).resolve().parent.parent
-HELD_OUT = (DEV_TYPES, DEV_SAFEGUARDING, TEST_TYPES, TEST_SAFEGUARDING)
+HELD_OUT = (DEV_TYPES, DEV_SAFEGUARDING, TEST_TYPES, TEST_SAFEGUARDING, NEXT_TEST_SAFEGUARDING)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,8 @@ def test_training_data_has_at_least_300_messages_per_safeguarding_signal(trainin
     assert all(counts[label] >= 300 for label in MODEL_LABELS), counts
 
 
-@pytest.mark.parametrize("path, hashes_line", [(TEST_TYPES, "test_types.jsonl"), (TEST_SAFEGUARDING, "test_safeguarding.jsonl")])
+@pytest.mark.parametrize("path, hashes_line", [(TEST_TYPES, "test_types.jsonl"), (TEST_SAFEGUARDING, "test_safeguarding.jsonl"),
+                                               (NEXT_TEST_SAFEGUARDING, "next/test_safeguarding.jsonl")])
 def test_the_blind_test_sets_are_the_frozen_ones(path, hashes_line):
     """eval/README.md records each blind set's SHA-256 from the moment it was frozen."""
     readme = (ROOT / "eval/README.md").read_text(encoding="utf-8")
@@ -81,7 +82,7 @@ def test_no_held_out_message_is_in_the_training_data_not_even_nearly(training, h
 
 def test_development_and_test_sets_do_not_share_messages():
     dev = texts(DEV_TYPES) + texts(DEV_SAFEGUARDING)
-    test = texts(TEST_TYPES) + texts(TEST_SAFEGUARDING)
+    test = texts(TEST_TYPES) + texts(TEST_SAFEGUARDING) + texts(NEXT_TEST_SAFEGUARDING)
     close = near_duplicate_pairs(dev, test)
     assert close == [], [(dev[i], test[j], round(v, 2)) for i, j, v in close[:5]]
 
