@@ -244,6 +244,30 @@ def test_what_the_page_did_not_acknowledge_is_sent_again_when_its_session_return
     asyncio.run(scenario())
 
 
+def test_one_connection_gets_a_numbered_message_once_even_when_a_resend_races_its_delivery(socket_channel):
+    """With several processes, a message pushed just as a page joins can come both from the outbox's resend at
+    the session request and from its delivery to the room: the connection gets it once. A new connection
+    after a drop gets what was not acknowledged again."""
+    channel, _, emitted, _ = socket_channel
+    session, manager = "0123456789abcdef0123456789abcdef", channel.sio.manager
+    message = {"text": "Contactpersoon: ik ben er", "seq": 1}
+
+    def to(sid):
+        return [data["seq"] for event, data, room in emitted if room == sid and event == "bot_uttered"]
+
+    async def scenario():
+        first = await manager.connect("engine-1", "/")
+        await channel.send_to_socket(first, session, message)  # delivered to the room
+        await channel.send_to_socket(first, session, message)  # and resent from the outbox
+        assert to(first) == [1]
+        await _handler(channel, "disconnect")(first)
+        second = await manager.connect("engine-2", "/")
+        await channel.send_to_socket(second, session, message)
+        assert to(second) == [1]
+
+    asyncio.run(scenario())
+
+
 def test_the_session_outbox_numbers_keeps_and_forgets():
     from bot.channels.session_outbox import SessionOutbox
 

@@ -4,7 +4,7 @@ import functools
 import logging
 import os
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -134,6 +134,10 @@ class SchoolSocketIOInput(SocketIOInput):
         # Engine.IO drops a polling payload it cannot decode and goes on, but logs the traceback: one line instead.
         install(self.sio.eio.logger, RefusedInput("a malformed Engine.IO payload", (ValueError, KeyError, IndexError,
                                                                                    TypeError), "post request handler error"))
+        # What each open connection was sent: the resend at a session request and a delivery racing it must
+        # not show a message twice on one connection (the widget also drops a number it has shown).
+        self._sent_to: Dict[Text, Set[int]] = {}
+        handlers["disconnect"] = self._forget_connection
         handlers["session_request"] = self._checked(self._session_request, _well_formed)
         handlers[self.user_message_evt] = self._checked(
             functools.partial(self._handle_message, on_new_message), _well_formed_message)
@@ -186,9 +190,17 @@ class SchoolSocketIOInput(SocketIOInput):
         for sid, _ in list(self.sio.manager.get_participants(namespace, session_id)):
             await self.send_to_socket(sid, session_id, message)
 
+    async def _forget_connection(self, sid: Text, *_: Any) -> None:
+        """A closed connection's record of what it was sent goes with it; a new one gets the unacknowledged again."""
+        self._sent_to.pop(sid, None)
+
     async def send_to_socket(self, sid: Text, session_id: Text, message: Dict[Text, Any]) -> None:
-        """One numbered message to one connection of this process; the page's acknowledgement takes it out of
-        the outbox."""
+        """One numbered message to one connection of this process, once; the page's acknowledgement takes it out
+        of the outbox."""
+        sent = self._sent_to.setdefault(sid, set())
+        if message["seq"] in sent:
+            return
+        sent.add(message["seq"])
         def acknowledged(*_: Any) -> Any:  # python-socketio awaits what it returns (the Redis outbox's coroutine)
             return self.outbox.acknowledge(session_id, message["seq"])
 
