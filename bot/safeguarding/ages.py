@@ -52,10 +52,11 @@ _VAN = re.compile(r"\b(?:van|of)\s+" + _NUMBER + r"\b" + _NOT_AN_AGE)
 _BE = re.compile(
     r"(?:\b(?:is|was|zijn|waren|are|were|ben|bent|am)|'s|'re|'m)\s+(?:[a-z]+\s+){0,3}?" + _NUMBER + r"\b" + _NOT_AN_AGE
 )
-# "allebei 16", "both 17", "allemaal 16/17", "denk 16", "about 14, 15", "net 16 geworden", "toen ze 16 was".
+# "allebei 16", "both 17", "allemaal 16/17", "denk 16", "about 14, 15", "net 16 geworden", "als ik 18 ben".
+# ("toen ze 16 was" and "when I was 14" are _THEN's: the age when it happened.)
 _ROUGHLY = re.compile(
     r"\b(?:allebei|allemaal|beiden|both|all|denk|schat|ongeveer|rond\s+de|about|around|like|net|pas|"
-    r"toen\s+(?:ik|ze|zij|hij)|when\s+(?:i|she|he)\s+was|als\s+ik)\s+" + _NUMBER + r"\b" + _NOT_AN_AGE
+    r"als\s+ik)\s+" + _NUMBER + r"\b" + _NOT_AN_AGE
 )
 _OTHER = re.compile(r"\b(?:hij|zij|ze|die\s+man|die\s+vrouw|he|she|him|her)\s+(?:is|was)\s+(?:al\s+)?" + _NUMBER + r"\b" + _NOT_AN_AGE)
 _ANY = re.compile(r"\b" + _NUMBER + _UNIT)
