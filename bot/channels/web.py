@@ -201,6 +201,7 @@ class SchoolSocketIOInput(SocketIOInput):
         if message["seq"] in sent:
             return
         sent.add(message["seq"])
+
         def acknowledged(*_: Any) -> Any:  # python-socketio awaits what it returns (the Redis outbox's coroutine)
             return self.outbox.acknowledge(session_id, message["seq"])
 

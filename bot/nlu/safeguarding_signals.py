@@ -12,7 +12,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.labels import MODEL_LABELS
 from bot.nlu.safeguarding_model import SCORES_KEY
-from bot.safeguarding.detector import GATED_BY_MODEL, ModelThresholds, analyse
+from bot.safeguarding.detector import ModelThresholds, analyse
 from bot.safeguarding.flags import SIGNALS_KEY
 
 
@@ -46,13 +46,16 @@ class SafeguardingSignals(GraphComponent):
             act, ask = bands["act"][label], bands["ask"][label]
             if not 0.0 < ask <= act:
                 raise ValueError(f"SafeguardingSignals: need 0 < ask <= act for {label} (ask {ask}, act {act})")
-        gate = {**defaults["staff_gate"], **(config.get("staff_gate") or {})}
-        if set(gate) != {"rule", "model"} or not all(0.0 <= value < 1.0 for value in gate.values()):
-            raise ValueError(f"SafeguardingSignals: staff_gate needs `rule` and `model` in [0, 1) (got {gate})")
-        rule_gate = {**defaults["rule_gate"], **(config.get("rule_gate") or {})}
-        if set(rule_gate) != set(GATED_BY_MODEL) or not all(0.0 <= value < 1.0 for value in rule_gate.values()):
-            raise ValueError(f"SafeguardingSignals: rule_gate takes {', '.join(GATED_BY_MODEL)} in [0, 1) (got {rule_gate})")
-        return ModelThresholds(act=bands["act"], ask=bands["ask"], staff_gate=gate, rule_gate=rule_gate)
+        return ModelThresholds(act=bands["act"], ask=bands["ask"], staff_gate=cls._gate(config, defaults, "staff_gate"),
+                               rule_gate=cls._gate(config, defaults, "rule_gate"))
+
+    @staticmethod
+    def _gate(config: Dict[Text, Any], defaults: Dict[Text, Any], name: Text) -> Dict[Text, float]:
+        """A gate's configured values over its defaults: only the default's keys, each in [0, 1)."""
+        gate = {**defaults[name], **(config.get(name) or {})}
+        if set(gate) != set(defaults[name]) or not all(0.0 <= value < 1.0 for value in gate.values()):
+            raise ValueError(f"SafeguardingSignals: {name} takes {', '.join(defaults[name])} in [0, 1) (got {gate})")
+        return gate
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
