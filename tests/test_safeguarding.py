@@ -125,6 +125,9 @@ def test_the_classifier_can_supply_the_sexual_signal():
     "mijn zoon heeft een afscheidsvideo op zijn story gezet", "she wrote that she wishes she was dead",
     "ze zegt dat ze na dit gesprek van de parkeergarage springt", "ik wil niet meer wakker worden",
     "ik wil dood, niemand wil me hier",  # "niemand" after a trigger denies nothing
+    # a joke denied is no joke, and its "geen" denies the joke, not the danger after it
+    "dit is geen grapje, ik wil echt dood", "niet voor de grap hoor, ik wil er niet meer zijn",
+    "ik dacht eerst dat het een grapje was, maar hij heeft een mes en wacht buiten",
 ])
 def test_acute(text):
     assert flags(text).acute

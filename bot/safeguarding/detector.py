@@ -111,7 +111,15 @@ def analyse(
             reasons.append(reason)
         return band == "act"
 
-    negations = of("negation")
+    # "dit is geen grapje" denies the joke, not what follows it; a joke word in such a phrase
+    # ("ik dacht eerst dat het een grapje was") is no joke either.
+    denials = [(h.start, h.end) for h in of("not_a_joke")]
+
+    def in_denial(hit: Hit) -> bool:
+        return any(start <= hit.start < end for start, end in denials)
+
+    negations = [hit for hit in of("negation") if not in_denial(hit)]
+    joking = any(not in_denial(hit) and not _negated(hit, negations) for hit in of("joke"))
     # The reporter describing themselves ("ik ben docent") and the person who told the reporter
     # ("een meisje (16) zegt dat ...") are not the one doing it.
     self_spans = [(h.start, h.end) for h in of("reporter_is_staff")]
@@ -232,7 +240,7 @@ def analyse(
     denied = not danger and any(_negated(hit, negations) for hit in of("danger_now") + of("suicidal"))
     over = bool(of("past")) and not of("still_now")
     silenced = (
-        "joke" if of("joke") else "topic" if about_a_topic else "negation" if denied else "past" if over else None
+        "joke" if joking else "topic" if about_a_topic else "negation" if denied else "past" if over else None
     )
     if (danger or denied) and silenced:
         reasons.append(f"acute_ignored:{silenced}")
