@@ -8,7 +8,7 @@ import numpy as np
 
 from bot.evaluation import FLAG_TARGETS
 from bot.labels import MODEL_LABELS
-from bot.safeguarding.detector import GATED_BY_MODEL, analyse
+from bot.safeguarding.detector import GATED_BY_MODEL, ModelThresholds, analyse
 
 GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 #: The "ask" threshold is this share of the "act" one: a check question below the line where the
@@ -24,6 +24,8 @@ PAIRS = (
 #: Candidates for a rule gate: the model score a rule's hit needs to stand (0 = the rule alone decides).
 RULE_GATE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2)
 NO_RULE_GATE = {label: 0.0 for label in GATED_BY_MODEL}
+#: Thresholds under which only a suicidal score acts: probes whether a message silences the model.
+CERTAIN_OF_SUICIDAL = ModelThresholds(act={"suicidal": 0.5}, ask={})
 
 
 @dataclass
@@ -48,7 +50,11 @@ def columns(records: Sequence[Dict], parsed: Sequence[Dict]) -> Columns:
         rules["exploitation"].append(alone.exploitation)
         rules["minor"].append(alone.minor is True)
         rules["minor_not_false"].append(alone.minor is not False)
-        rules["silenced"].append(alone.hypothetical or any(r.startswith("acute_ignored") for r in alone.reasons))
+        # Whether a joke, topic, denial, "long ago" or "what if" turns a sure model into a question:
+        # asked of the detector itself, with a model that is certain of suicidal thoughts.
+        probe = analyse(record["text"], intent.get("name"), float(intent.get("confidence") or 0.0),
+                        scores={"suicidal": 1.0}, thresholds=CERTAIN_OF_SUICIDAL)
+        rules["silenced"].append(not probe.acute)
     scores = {label: np.array([float((p.get("safeguarding_scores") or {}).get(label, 0.0)) for p in parsed])
               for label in MODEL_LABELS}
     truth = {flag: np.array([record.get(flag) is True for record in records])

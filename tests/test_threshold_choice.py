@@ -56,3 +56,14 @@ def test_choose_gates_a_rule_only_where_overruling_it_helps():
     assert recall_precision(c.truth["meldcode"], meldcode) == (1.0, 1.0)
     assert 0.01 < chosen["rule_gate"]["exploitation"] <= 0.4
     assert chosen["rule_gate"]["home_violence"] == 0.0 and chosen["rule_gate"]["sexual"] == 0.0
+
+
+def test_columns_mark_what_turns_a_sure_model_into_a_question():
+    # without any danger words the detector still lets a joke, a lesson topic or "long ago" silence
+    # the model: the chooser must see that too
+    from bot.threshold_choice import columns as from_messages
+
+    texts = ["ik voel me alleen", "ik ga echt dood van die docent haha", "we hadden een gastles over loverboys",
+             "twee jaar geleden ging het slecht met me, inmiddels gaat het goed"]
+    c = from_messages([{"text": text} for text in texts], [{} for _ in texts])
+    assert c.rules["silenced"].tolist() == [False, True, True, True]
