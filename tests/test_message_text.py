@@ -3,7 +3,7 @@
 import unicodedata
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
 
 from bot.message_text import clean, has_words
 from tests.fuzzing import fuzz_settings, typed_messages
