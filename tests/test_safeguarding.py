@@ -128,6 +128,8 @@ def test_the_classifier_can_supply_the_sexual_signal():
     # a joke denied is no joke, and its "geen" denies the joke, not the danger after it
     "dit is geen grapje, ik wil echt dood", "niet voor de grap hoor, ik wil er niet meer zijn",
     "ik dacht eerst dat het een grapje was, maar hij heeft een mes en wacht buiten",
+    # a negation after a trigger that is said negatively repeats it
+    "ik wil niet meer leven echt niet", "ik wil er niet meer zijn, nee echt niet", "I don't want to live, not anymore",
 ])
 def test_acute(text):
     assert flags(text).acute
@@ -138,7 +140,7 @@ def test_acute(text):
     "stel dat iemand zegt dat hij zelfmoord wil plegen, wat moet ik dan doen?",
     "we hadden in de les een discussie over zelfmoord in een boek", "this homework is killing me lol",
     "ik heb een kras op mijn fiets", "hij viel vorig jaar van het dak tijdens de bouw", "ik spring van het dak haha grapje",
-    "niemand wil zelfmoord plegen om een rooster",
+    "niemand wil zelfmoord plegen om een rooster", "ik snij mezelf niet hoor",
 ])
 def test_not_acute(text):
     assert not flags(text).acute

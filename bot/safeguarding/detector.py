@@ -66,10 +66,12 @@ class ModelThresholds:
 
 def _negated(hit: Hit, negations: List[Hit]) -> bool:
     """A negation just before or after the trigger, or in one of its `~` slots ("mezelf niks aandoen");
-    "niemand" only before it."""
+    "niemand" only before it. A trigger that is itself said with a negation ("niet meer leven") is only
+    repeated by one after it ("ik wil niet meer leven, echt niet"), not denied."""
+    said_negatively = any(hit.start <= n.start < hit.end and n.start not in hit.wildcards for n in negations)
     return any(
         hit.start - NEGATION_WINDOW <= n.start < hit.start
-        or (hit.end <= n.start < hit.end + NEGATION_AFTER and n.rule != "niemand")
+        or (hit.end <= n.start < hit.end + NEGATION_AFTER and n.rule != "niemand" and not said_negatively)
         or n.start in hit.wildcards
         for n in negations
     )
