@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -12,6 +11,8 @@ from typing import Any, Dict, List, Optional
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from bot.local_servers.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,21 +61,6 @@ def run_action(action, dispatcher, tracker):
     return asyncio.run(action.run(dispatcher, tracker, {}))
 
 
-_handed_out: set = set()
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on, and never one this test session handed out before (the kernel
-    may offer a port again as soon as it is released, before its new owner has bound it)."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in _handed_out:
-            _handed_out.add(port)
-            return port
-
-
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 240, log: Optional[Path] = None) -> None:
     """Wait until `url` answers; if the process dies first, fail with the end of its log (CI shows only this)."""
     deadline = time.monotonic() + seconds
@@ -100,17 +86,10 @@ def trained_model() -> Path:
         pytest.fail("No trained model: run the tests with `make test`, which trains first.")
 
 
-def service_env(**extra: str) -> Dict[str, str]:
-    env = dict(os.environ, SANIC_HOST="127.0.0.1", SANIC_ACCESS_LOG="False", TF_CPP_MIN_LOG_LEVEL="2",
-               RASA_TELEMETRY_ENABLED="false")
-    env.update(extra)
-    return env
-
-
 @pytest.fixture(scope="session")
 def postgres_url():
     """A PostgreSQL server for this test session (started and removed by the tests themselves)."""
-    from tests.postgres import running_postgres
+    from bot.local_servers.postgres_server import running_postgres
 
     with running_postgres(free_port()) as url:
         yield url
@@ -119,7 +98,7 @@ def postgres_url():
 @pytest.fixture(scope="session")
 def redis_url():
     """A Redis server for this test session (throwaway, nothing on disk; started and removed by the tests)."""
-    from tests.redis_server import running_redis
+    from bot.local_servers.redis_server import running_redis
 
     with running_redis(free_port()) as url:
         yield url

@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from aiohttp import web
 
-from tests.conftest import free_port
+from bot.local_servers.ports import free_port
 
 
 class LoopbackServer:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Dict, Iterator
 
 from bot.load_benchmark.process_stats import children
-from tests.conftest import ROOT, free_port, service_env, wait_for
+from bot.local_servers.ports import free_port, service_env
+from tests.conftest import ROOT, wait_for
 from tests.fake_bot_api import FakeBotAPI
 from tests.fake_bot_framework import FakeBotFramework
 from tests.tcp_relay import TcpRelay

@@ -4,7 +4,7 @@ import socket
 import threading
 from typing import List
 
-from tests.conftest import free_port
+from bot.local_servers.ports import free_port
 
 
 class TcpRelay:

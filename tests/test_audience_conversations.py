@@ -10,7 +10,8 @@ import uuid
 import pytest
 
 from bot.institution_profile import load_profile
-from tests.conftest import ROOT, free_port, service_env, wait_for
+from bot.local_servers.ports import free_port, service_env
+from tests.conftest import ROOT, wait_for
 
 pytestmark = pytest.mark.slow
 

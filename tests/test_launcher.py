@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.launcher import ports_in_use
-from tests.conftest import ROOT, free_port, service_env
+from bot.local_servers.ports import free_port, service_env
+from tests.conftest import ROOT
 
 
 def test_ports_in_use_names_taken_and_doubled_ports_only():

@@ -162,7 +162,7 @@ def test_only_the_first_of_several_processes_runs_telegram_and_teams(tmp_path):
 
 def test_an_unreachable_redis_is_one_line_without_the_password():
     from bot.launcher import check_redis
-    from tests.conftest import free_port
+    from bot.local_servers.ports import free_port
 
     with pytest.raises(RuntimeError) as refused:
         check_redis(f"redis://:geheimwachtwoord@127.0.0.1:{free_port()}/0")
@@ -210,7 +210,7 @@ def test_an_unreachable_tracker_database_is_one_line_without_the_password(tmp_pa
 
     from bot.launcher import prepare_tracker_store
     from bot.tracker_store.encrypted import store_config
-    from tests.conftest import free_port
+    from bot.local_servers.ports import free_port
 
     endpoints = tmp_path / "endpoints.yml"
     config = store_config({"tracker_store": {"type": "bot.tracker_store.EncryptedSQLTrackerStore"}},
@@ -231,7 +231,8 @@ def test_contactpunt_run_refuses_bad_scale_settings_in_one_line(settings, says, 
     import subprocess
     import sys
 
-    from tests.conftest import ROOT, free_port, service_env
+    from bot.local_servers.ports import free_port, service_env
+    from tests.conftest import ROOT
 
     env = service_env(CONTACTPUNT_DATA_DIR=str(tmp_path), CONTACTPUNT_PROFILE="rocmn",
                       **{key: value.format(port=free_port()) for key, value in settings.items()})

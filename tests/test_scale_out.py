@@ -16,7 +16,8 @@ from typing import Dict, List
 
 import pytest
 
-from tests.conftest import ROOT, free_port, service_env, wait_for
+from bot.local_servers.ports import free_port, service_env
+from tests.conftest import ROOT, wait_for
 from tests.socket_chat import SocketReporter
 
 pytestmark = pytest.mark.slow

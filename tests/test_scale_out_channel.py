@@ -15,7 +15,8 @@ import pytest
 
 from bot.channels.redis_outbox import RedisOutbox
 from bot.channels.sticky_front import StickyFront
-from tests.conftest import ROOT, free_port, service_env, wait_for
+from bot.local_servers.ports import free_port, service_env
+from tests.conftest import ROOT, wait_for
 from tests.socket_chat import SocketReporter
 
 ORIGIN = "http://127.0.0.1:8080"

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from bot.service_wait import ServiceNotUp, ServiceStopped, wait_for_services
-from tests.conftest import free_port
+from bot.local_servers.ports import free_port
 
 
 class Healthy(BaseHTTPRequestHandler):

@@ -11,7 +11,6 @@ from typing import Dict, List, Optional
 
 import socketio
 
-from bot.load_benchmark.repo import tests_importable
 from bot.load_benchmark.scripts import SCRIPTS
 
 #: A turn without a first reply within this many seconds is an error.
@@ -70,10 +69,7 @@ class Reporter:
     async def close(self) -> None:
         self.closing = True
         if self.client.connected:
-            tests_importable()
-            from tests.socket_chat import hang_up
-
-            await hang_up(self.client)
+            await self.client.eio.disconnect(abort=True)  # at once: a polling client's `disconnect` waits for its long poll
 
     async def _wait(self, until: float) -> None:
         self.changed.clear()

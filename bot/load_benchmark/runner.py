@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional
 
 from bot.load_benchmark.process_stats import Meter
-from bot.load_benchmark.repo import tests_importable
+from bot.load_benchmark.repo import ROOT
 from bot.load_benchmark.stats import per_turn, summarise_turns
+from bot.local_servers.ports import free_port
+from bot.local_servers.postgres_server import running_postgres
+from bot.local_servers.redis_server import running_redis
 
 RESULTS = Path("results/bench")
 #: Seconds without load after the warm-up, to tell CPU the services spend anyway from CPU per turn.
@@ -68,7 +71,7 @@ def run_load(stack: Dict, system: str, scenario: Scenario, seed: int, label: str
                    "--think-min", str(scenario.think_min), "--think-max", str(scenario.think_max),
                    "--ramp", str(scenario.ramp), "--seed", str(seed), "--label", label, "--out", str(out)]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = subprocess.run(command, cwd=tests_importable(), env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        done = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             raise RuntimeError(f"the load generator stopped with exit {done.returncode}")
@@ -147,15 +150,8 @@ def commit() -> str:
 
 @contextmanager
 def _scale_out(say: Callable) -> Iterator[Dict[str, Optional[str]]]:
-    """What several Rasa processes share: Redis (tests/redis_server.py) and, when PostgreSQL is installed,
-    a PostgreSQL tracker database (tests/postgres.py); otherwise they share the SQLite file."""
-    tests_importable()
-    try:
-        from tests.redis_server import running_redis
-    except ImportError as error:
-        raise ModeMissing(f"tests/redis_server.py (running_redis) is not there yet ({error})")
-    from tests.conftest import free_port
-
+    """What several Rasa processes share: Redis and, when PostgreSQL is installed, a PostgreSQL tracker
+    database (bot/local_servers/); otherwise they share the SQLite file."""
     with ExitStack() as stack:
         try:
             redis_url = stack.enter_context(running_redis(free_port()))
@@ -163,8 +159,6 @@ def _scale_out(say: Callable) -> Iterator[Dict[str, Optional[str]]]:
             raise ModeMissing(f"Redis: {error}")
         tracker_url = None
         try:
-            from tests.postgres import running_postgres
-
             tracker_url = stack.enter_context(running_postgres(free_port()))
         except Exception as error:  # no PostgreSQL here: the processes share the SQLite file instead
             say(f"  (no PostgreSQL for the tracker store ({type(error).__name__}); the Rasa processes share SQLite)")
@@ -172,7 +166,7 @@ def _scale_out(say: Callable) -> Iterator[Dict[str, Optional[str]]]:
 
 
 class ModeMissing(RuntimeError):
-    """Something the two-process scenario needs is not (yet) in this checkout."""
+    """Something the two-process scenario needs is not installed here (Redis)."""
 
 
 def main(args: argparse.Namespace) -> int:
@@ -182,7 +176,7 @@ def main(args: argparse.Namespace) -> int:
     from bot.load_benchmark.services import StartFailed, Unsupported, running_ours, running_plain
 
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
-    os.chdir(tests_importable())  # results/, docs/ and models/ of this checkout, wherever it was started
+    os.chdir(ROOT)  # results/, docs/ and models/ of this checkout, wherever it was started
     if args.render_only:
         return _render_only(say)
     try:

@@ -13,11 +13,9 @@ from typing import Dict, Iterator, List, Optional
 
 from bot.load_benchmark.plain_rasa import rasa_command
 from bot.load_benchmark.process_stats import descendants, find_services
-from bot.load_benchmark.repo import tests_importable
+from bot.load_benchmark.repo import ROOT
+from bot.local_servers.ports import free_port, service_env
 from bot.service_wait import ServiceNotUp, ServiceStopped, wait_for_services
-
-tests_importable()
-from tests.conftest import ROOT, free_port, service_env  # noqa: E402
 
 #: How each service is found among the descendants of `contactpunt run`.
 OUR_SERVICES = {"rasa": "bot.rasa_main", "actions": "rasa_sdk"}

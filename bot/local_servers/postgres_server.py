@@ -1,4 +1,4 @@
-"""Starts a throwaway PostgreSQL server on loopback for the queue tests (installed by `make system-deps`)."""
+"""Starts a throwaway PostgreSQL server on loopback for the tests and the load benchmark (installed by `make system-deps`)."""
 
 import glob
 import os

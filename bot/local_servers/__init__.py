@@ -1,0 +1,1 @@
+"""Throwaway local servers on loopback ports, for the tests and the load benchmark alike."""
