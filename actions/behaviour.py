@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import audience, profile, reply_language
-from bot.labels import BEHAVIOUR_TYPES
+from contactpunt.labels import BEHAVIOUR_TYPES
 from bot.message_text import has_words
 
 #: A behaviour intent counts as a candidate for a clarifying question from this confidence on.

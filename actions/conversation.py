@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 
 from bot.audience import Reporter
 from bot.institution_profile import Profile, active_profile
-from bot.labels import DEFAULT_LANGUAGE
+from contactpunt.labels import DEFAULT_LANGUAGE
 
 #: The slots that hold who writes and about whom (filled from the entities of the same names).
 REPORTER_SLOTS = ("role", "role_hint", "person")

@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import profile, reply_language, reporter_role
-from bot.safeguarding.flags import FLAG_NAMES, SIGNALS_KEY, URGENT_FLAGS
+from bot.safeguarding.flags import SIGNALS_KEY, URGENT_FLAGS
+from contactpunt.labels import FLAG_NAMES
 from handoff.request import HandoffRequest, configured_sink
 
 WEB_CHANNEL = "socketio"

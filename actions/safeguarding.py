@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.behaviour import reflect
 from actions.conversation import audience, profile, reply_language, reporter_role
-from bot.labels import BEHAVIOUR_TYPES
+from contactpunt.labels import BEHAVIOUR_TYPES
 from bot.safeguarding.flags import (
     CHECK_SLOT,
     HANDLED_SLOT,

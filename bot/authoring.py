@@ -8,7 +8,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import yaml
 
 from bot.evaluation import DatasetError, load_jsonl
-from bot.labels import BEHAVIOUR_TYPES, SAFEGUARDING_ACTORS, SAFEGUARDING_SIGNALS
+from contactpunt.labels import BEHAVIOUR_TYPES, SAFEGUARDING_ACTORS, SAFEGUARDING_SIGNALS
 
 NLU_DIR = Path("data/nlu")
 #: Cosine similarity of character 3-5-gram TF-IDF vectors above which two messages count as the same.

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Union
 
-from bot.labels import type_label
+from contactpunt.labels import type_label
 from bot.safeguarding.flags import SIGNALS_KEY, ConversationFlags, MessageSignals, combine
 
 MODEL_DIR = Path("models")

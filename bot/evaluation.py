@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Sequence
 
-from bot.labels import TYPE_LABELS
+from contactpunt.labels import TYPE_LABELS
 
 DEV_TYPES = Path("eval/dev_types.jsonl")
 DEV_SAFEGUARDING = Path("eval/dev_safeguarding.jsonl")

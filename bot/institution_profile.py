@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel, Extra, ValidationError, constr, root_validator, validator
 
 from bot.audience import Reporter
-from bot.labels import BEHAVIOUR_TYPES, OTHER_AUDIENCES, PERSONS, ROLES
+from contactpunt.labels import BEHAVIOUR_TYPES, OTHER_AUDIENCES, PERSONS, ROLES
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 DEFAULT_PROFILE = "rocmn"

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot import quiet_warnings
 from bot.classifier import latest_model
-from bot.data_dir import data_dir
+from contactpunt.data_dir import data_dir
 from bot.model_seal import ModelNotSealed, verify as verify_model
 from bot.rasa_main import JWT_SECRET_ENV
 from bot.service_wait import ServiceNotUp, ServiceStopped, wait_for_services

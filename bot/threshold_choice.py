@@ -7,7 +7,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import numpy as np
 
 from bot.evaluation import FLAG_TARGETS
-from bot.labels import MODEL_LABELS
+from contactpunt.labels import MODEL_LABELS
 from bot.safeguarding.detector import GATED_BY_MODEL, ModelThresholds, analyse
 
 GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.safeguarding.flags import FLAG_NAMES
+from contactpunt.labels import FLAG_NAMES
 from handoff import case_code
 from handoff.case_crypto import DEFAULT_SUITE, DecryptionError, binding, generate_keypair, open_sealed, seal
 from handoff.models import CLAIMED, CLOSED, LIVE, NEW, URGENCY_ORDER, Adviser, AdviserLocation, AuditEvent, Case, \

@@ -9,8 +9,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from bot.data_dir import data_dir
-from bot.sqlite_settings import apply_to
+from contactpunt.data_dir import data_dir
+from contactpunt.sqlite_settings import apply_to
 
 URL_ENV = "CONTACTPUNT_QUEUE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -12,7 +12,7 @@ from typing import Dict, List, Sequence, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.labels import BEHAVIOUR_TYPES, ROLES
+from contactpunt.labels import BEHAVIOUR_TYPES, ROLES
 from handoff.case_queue import AMSTERDAM, REFERRALS
 from handoff.models import Registration
 from handoff.suppression import TOTAL, Table, suppress

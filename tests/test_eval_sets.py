@@ -10,7 +10,7 @@ import pytest
 from bot.authoring import near_duplicate_pairs, normalised
 from bot.evaluation import (DEV_SAFEGUARDING, DEV_TYPES, FLAGS, NEXT_TEST_SAFEGUARDING, TEST_SAFEGUARDING,
                             TEST_TYPES, load_jsonl, score_flags, score_types)
-from bot.labels import BEHAVIOUR_TYPES, MODEL_LABELS, TYPE_LABELS, type_label
+from contactpunt.labels import BEHAVIOUR_TYPES, MODEL_LABELS, TYPE_LABELS, type_label
 from bot.nlu.safeguarding_model import labels_of
 
 ROOT = Path(__file__).resolve().parent.parent

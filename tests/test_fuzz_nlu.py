@@ -8,7 +8,7 @@ import sys
 import pytest
 from hypothesis import given, strategies as st
 
-from bot.labels import TYPE_LABELS
+from contactpunt.labels import TYPE_LABELS
 from tests.conftest import ROOT
 from tests.fuzzing import fuzz_settings, tried, typed_messages
 

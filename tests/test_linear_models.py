@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix
 
-from bot.labels import MODEL_LABELS
+from contactpunt.labels import MODEL_LABELS
 from bot.nlu.intent_classifier import LinearIntentClassifier
 from bot.nlu.safeguarding_model import SCORES_KEY, SafeguardingModel, feature_matrix
 

@@ -7,7 +7,7 @@ import re
 
 from bot.audience import Reporter
 from bot.institution_profile import PROFILE_DIR, ProfileError, active_profile, load_profile
-from bot.labels import BEHAVIOUR_TYPES, LANGUAGES, OTHER_AUDIENCES, PERSONS, ROLES
+from contactpunt.labels import BEHAVIOUR_TYPES, LANGUAGES, OTHER_AUDIENCES, PERSONS, ROLES
 
 
 def all_text(node) -> str:

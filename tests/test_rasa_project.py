@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.labels import TYPE_LABELS
+from contactpunt.labels import TYPE_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

@@ -2,7 +2,7 @@
 
 import logging
 
-from bot.refused_input_log import RefusedInput, install
+from contactpunt.refused_input_log import RefusedInput, install
 
 
 def test_a_refused_input_is_one_line_without_the_input_and_other_errors_keep_their_traceback(caplog):

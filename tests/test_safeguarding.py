@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from bot.safeguarding.ages import find_ages, minor_from_ages
-from bot.labels import MODEL_LABELS
+from contactpunt.labels import MODEL_LABELS
 from bot.safeguarding.detector import ModelThresholds, analyse
 from bot.safeguarding.flags import ConversationFlags, MessageSignals, combine
 

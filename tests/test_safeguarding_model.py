@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.labels import MODEL_LABELS
+from contactpunt.labels import MODEL_LABELS
 from bot.nlu.safeguarding_signals import SafeguardingSignals
 from bot.safeguarding.detector import ModelThresholds, analyse
 from bot.safeguarding.flags import ConversationFlags, combine

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from bot.labels import MODEL_LABELS
+from contactpunt.labels import MODEL_LABELS
 from bot.threshold_choice import Columns, _best, choose, predictions, recall_precision
 
 

@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Dict, Optional
 
-from bot.data_dir import data_dir
+from contactpunt.data_dir import data_dir
 
 KEY_ENV = "CONTACTPUNT_PSEUDONYM_KEY"
 MIN_KEY_BYTES = 32

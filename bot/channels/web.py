@@ -14,7 +14,7 @@ from socketio import AsyncRedisManager
 from bot.channels import MAX_MESSAGE_CHARS
 from bot.channels.session_outbox import outbox_for
 from bot.message_text import clean
-from bot.refused_input_log import RefusedInput, install
+from contactpunt.refused_input_log import RefusedInput, install
 
 logger = logging.getLogger(__name__)
 

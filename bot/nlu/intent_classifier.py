@@ -13,7 +13,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.labels import BEHAVIOUR_TYPES
+from contactpunt.labels import BEHAVIOUR_TYPES
 from bot.message_text import has_words
 
 #: What a message without words gets (empty, only emoji, only a link): no intent, so the FallbackClassifier

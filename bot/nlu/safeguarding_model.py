@@ -17,7 +17,7 @@ from scipy.sparse import csr_matrix, hstack, vstack
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
-from bot.labels import BEHAVIOUR_TYPES, MODEL_LABELS, SAFEGUARDING_ACTORS, SAFEGUARDING_SIGNALS
+from contactpunt.labels import BEHAVIOUR_TYPES, MODEL_LABELS, SAFEGUARDING_ACTORS, SAFEGUARDING_SIGNALS
 
 logger = logging.getLogger(__name__)
 

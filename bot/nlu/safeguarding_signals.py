@@ -10,7 +10,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.labels import MODEL_LABELS
+from contactpunt.labels import MODEL_LABELS
 from bot.nlu.safeguarding_model import SCORES_KEY
 from bot.safeguarding.detector import ModelThresholds, analyse
 from bot.safeguarding.flags import SIGNALS_KEY

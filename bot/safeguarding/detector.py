@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import List, Mapping, Optional
 
-from bot.labels import MODEL_LABELS
+from contactpunt.labels import MODEL_LABELS
 from bot.nlu.dutch_pipeline import dutch_nlp
 from bot.safeguarding.ages import find_ages, minor_from_ages
 from bot.safeguarding.flags import MessageSignals

@@ -3,10 +3,10 @@
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable, Dict, List, Optional, Set, Type, TypeVar
 
+from contactpunt.labels import FLAG_NAMES
 
 #: Key of a message's signals in Rasa's parse data (and so in the tracker's latest_message).
 SIGNALS_KEY = "safeguarding"
-FLAG_NAMES = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
 #: What is answered before anything else, most urgent first. `possible_meldplicht` is meldplicht
 #: with the age still unknown: a staff member hears the duty, a student is asked if they are under 18.
 URGENT_FLAGS = ("acute", "meldplicht", "possible_meldplicht", "meldcode")

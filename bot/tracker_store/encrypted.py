@@ -11,8 +11,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.data_dir import data_dir
-from bot.sqlite_settings import apply_to
+from contactpunt.data_dir import data_dir
+from contactpunt.sqlite_settings import apply_to
 from bot.tracker_store import keyring as keys
 
 

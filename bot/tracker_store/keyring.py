@@ -10,7 +10,7 @@ from typing import Dict, List, Tuple
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bot.data_dir import data_dir
+from contactpunt.data_dir import data_dir
 
 KEYS_ENV = "CONTACTPUNT_TRACKER_KEYS"
 KEY_FILE_ENV = "CONTACTPUNT_TRACKER_KEY_FILE"

@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.channels import MAX_MESSAGE_CHARS
 from bot.channels.ui_texts import ui_texts
 from bot.institution_profile import Profile
-from bot.security_headers import quiet_malformed_requests, security_headers
+from contactpunt.security_headers import quiet_malformed_requests, security_headers
 
 STATIC = Path(__file__).parent / "static"
 SAMPLE = Path(__file__).parent / "sample"

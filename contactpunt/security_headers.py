@@ -6,7 +6,7 @@ import logging
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from bot.refused_input_log import RefusedInput, install
+from contactpunt.refused_input_log import RefusedInput, install
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",

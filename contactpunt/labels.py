@@ -39,3 +39,6 @@ def type_label(intent_name: str) -> str:
 SAFEGUARDING_SIGNALS = ("danger_now", "suicidal", "sexual", "home_violence", "exploitation")
 SAFEGUARDING_ACTORS = ("staff", "peer", "company", "family", "stranger")
 MODEL_LABELS = SAFEGUARDING_SIGNALS + tuple(f"actor_{actor}" for actor in SAFEGUARDING_ACTORS)
+
+#: The five safeguarding flags of a conversation (DESIGN.md), as the handoff queue stores them.
+FLAG_NAMES = ("minor", "staff_perpetrator", "meldplicht", "meldcode", "acute")
