@@ -1,4 +1,4 @@
-"""The label vocabulary of DESIGN.md: behaviour types, `geen`, roles, languages, safeguarding signals."""
+"""The label vocabulary of DESIGN.md: behaviour types, `geen`, roles, languages, safeguarding signals and flags."""
 
 BEHAVIOUR_TYPES = (
     "seksuele_intimidatie",

@@ -6,6 +6,8 @@ from typing import Callable, Dict, List
 
 import socketio
 
+from bot.load_benchmark.load_client import hang_up
+
 
 class SocketReporter:
     """One widget session: `await say(text, until)` sends a message and waits until a reply matches."""
@@ -52,11 +54,6 @@ class SocketReporter:
         start = len(self.received)
         await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
         return await self.wait_for(until, start)
-
-
-async def hang_up(client: "socketio.AsyncClient") -> None:
-    """Close at once: a polling client's own `disconnect` waits for its open long poll (up to 25 s)."""
-    await client.eio.disconnect(abort=True)
 
 
 def text_has(needle: str) -> Callable[[Dict], bool]:

@@ -11,8 +11,9 @@ import threading
 import pytest
 from hypothesis import given, strategies as st
 
+from bot.load_benchmark.load_client import hang_up
 from tests.fuzzing import fuzz_settings, tried, typed_messages
-from tests.socket_chat import SocketReporter, hang_up
+from tests.socket_chat import SocketReporter
 
 pytestmark = [pytest.mark.slow, pytest.mark.fuzz]
 #: What a process writes when an exception escaped: a traceback, an asyncio task nobody read, aiohttp's or

@@ -20,6 +20,11 @@ REPLY_TIMEOUT = 10.0
 SETTLE = 0.5
 
 
+async def hang_up(client: socketio.AsyncClient) -> None:
+    """Close at once: a polling client's own `disconnect` waits for its open long poll (up to 25 s)."""
+    await client.eio.disconnect(abort=True)
+
+
 class Reporter:
     """One simulated widget session. Every bot message is acknowledged (the handler's return value is the
     socket.io acknowledgement), also messages arriving after their turn was counted."""
@@ -69,7 +74,7 @@ class Reporter:
     async def close(self) -> None:
         self.closing = True
         if self.client.connected:
-            await self.client.eio.disconnect(abort=True)  # at once: a polling client's `disconnect` waits for its long poll
+            await hang_up(self.client)
 
     async def _wait(self, until: float) -> None:
         self.changed.clear()
